@@ -1,0 +1,58 @@
+# heartbeat - PGXS build.  `make test` and `make demo` also install what is
+# missing (as root) and run against a throwaway cluster (pg_virtualenv).
+
+EXTENSION   = heartbeat
+EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" heartbeat.control)
+PGMAJOR     = 15
+
+# Metric families, in install order; each has src/<family>.c and src/<family>.sql.
+FAMILIES    = conversion
+
+MODULE_big  = heartbeat
+OBJS        = src/common.o $(FAMILIES:%=src/%.o)
+DATA_built  = heartbeat--$(EXTVERSION).sql
+DATA        = $(filter-out $(DATA_built),$(wildcard heartbeat--*--*.sql))
+EXTRA_CLEAN = results regression.diffs regression.out
+
+REGRESS      = install conversion conversion_io conversion_window parallel
+REGRESS_OPTS = --inputdir=. --outputdir=.
+
+PG_CPPFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
+
+PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/$(PGMAJOR)/bin/pg_config) pg_config)
+PGXS := $(wildcard $(shell $(PG_CONFIG) --pgxs 2>/dev/null))
+
+ifneq ($(PGXS),)
+include $(PGXS)
+else
+all install installcheck:
+	@echo "PostgreSQL $(PGMAJOR) server headers not found: run 'make test' or 'make demo' as root (installs them), or apt-get install postgresql-server-dev-$(PGMAJOR)" >&2; exit 1
+endif
+
+heartbeat--$(EXTVERSION).sql: src/common.sql $(FAMILIES:%=src/%.sql) heartbeat.control
+	cat src/common.sql $(FAMILIES:%=src/%.sql) > $@
+
+.PHONY: deps test demo bench
+
+deps:
+	@./scripts/deps.sh
+
+# The whole suite: pg_regress (installcheck) then pgTAP (pg_prove), on a throwaway cluster.
+test: deps
+	$(MAKE) all
+	$(MAKE) install
+	pg_virtualenv -v $(PGMAJOR) ./scripts/run-tests.sh
+
+# Build, install and run the demo on a throwaway cluster.
+demo: deps
+	$(MAKE) all
+	$(MAKE) install
+	pg_virtualenv -v $(PGMAJOR) psql -X -q -v ON_ERROR_STOP=1 -f demo/demo.sql
+
+# Benchmark against plain SQL: make bench [N=5000000] [RUNS=7]
+N    ?= 5000000
+RUNS ?= 7
+bench: deps
+	$(MAKE) all
+	$(MAKE) install
+	pg_virtualenv -v $(PGMAJOR) ./bench/bench.sh $(N) $(RUNS)

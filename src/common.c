@@ -1,0 +1,289 @@
+/*
+ * common.c - helpers shared by every metric family: summary headers, text
+ * and binary I/O of the header and of counts, overflow-checked counting,
+ * aggregate context detection and the normal quantile function.
+ */
+#include "heartbeat.h"
+
+#include <ctype.h>
+#include <math.h>
+
+#include "common/int.h"
+#include "libpq/pqformat.h"
+#include "utils/builtins.h"
+
+PG_MODULE_MAGIC;
+
+void *
+hb_summary_alloc(Size size, HbKind kind)
+{
+	HbHeader   *h = palloc0(size);
+
+	SET_VARSIZE(h, size);
+	h->version = HB_FORMAT_VERSION;
+	h->kind = (uint8) kind;
+	return h;
+}
+
+MemoryContext
+hb_agg_context(FunctionCallInfo fcinfo)
+{
+	MemoryContext ctx;
+
+	if (AggCheckCallContext(fcinfo, &ctx))
+		return ctx;
+	return NULL;
+}
+
+int64
+hb_count_add(int64 a, int64 b, const char *typname)
+{
+	int64		r;
+
+	if (unlikely(pg_add_s64_overflow(a, b, &r)))
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("%s count out of range", typname),
+				 errdetail("A count would exceed the largest bigint, %lld.",
+						   (long long) PG_INT64_MAX)));
+	return r;
+}
+
+void
+hb_check_version(int version, const char *typname)
+{
+	if (version < 1 || version > HB_FORMAT_VERSION)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("%s format version %d is not supported", typname, version),
+				 errdetail("This build of heartbeat reads format versions 1 to %d.",
+						   HB_FORMAT_VERSION),
+				 errhint("A newer heartbeat wrote this value; update the extension to read it.")));
+}
+
+void
+hb_check_header(const HbHeader *h, Size size, HbKind kind, const char *typname)
+{
+	if (VARSIZE(h) != size || h->kind != kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_DATA_CORRUPTED),
+				 errmsg("invalid %s value", typname),
+				 errdetail("The stored value has %u bytes and family %d; expected %zu bytes and family %d.",
+						   (unsigned) VARSIZE(h), h->kind, size, (int) kind)));
+	hb_check_version(h->version, typname);
+}
+
+/* ---------- text ---------- */
+
+static void
+skip_space(HbTextReader *r)
+{
+	while (*r->p && isspace((unsigned char) *r->p))
+		r->p++;
+}
+
+void
+hb_text_bad(HbTextReader *r, const char *detail)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			 errmsg("invalid input syntax for type %s: \"%s\"", r->typname, r->input),
+			 errdetail("%s", detail),
+			 errhint("Write it as heartbeat prints it, for example by casting a summary to text.")));
+}
+
+static void
+expect(HbTextReader *r, const char *token)
+{
+	size_t		len = strlen(token);
+
+	skip_space(r);
+	if (strncmp(r->p, token, len) != 0)
+		hb_text_bad(r, psprintf("Expected %s at character %d.", token,
+								(int) (r->p - r->input) + 1));
+	r->p += len;
+}
+
+static int64
+read_int64(HbTextReader *r, const char *key)
+{
+	char	   *end;
+	int64		v;
+
+	skip_space(r);
+	if (!(isdigit((unsigned char) *r->p) || *r->p == '-'))
+		hb_text_bad(r, psprintf("Expected an integer for \"%s\".", key));
+	errno = 0;
+	v = strtoi64(r->p, &end, 10);
+	if (errno == ERANGE)
+		ereport(ERROR,
+				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+				 errmsg("value for \"%s\" is out of range for type %s", key, r->typname),
+				 errdetail("Counts are bigint: at most %lld.", (long long) PG_INT64_MAX)));
+	if (end == r->p)
+		hb_text_bad(r, psprintf("Expected an integer for \"%s\".", key));
+	r->p = end;
+	return v;
+}
+
+void
+hb_text_begin(HbTextReader *r, const char *input, const char *typname)
+{
+	int64		version;
+
+	r->input = input;
+	r->p = input;
+	r->typname = typname;
+	expect(r, "{");
+	expect(r, "\"version\"");
+	expect(r, ":");
+	version = read_int64(r, "version");
+	hb_check_version(version > PG_INT32_MAX || version < PG_INT32_MIN ? -1 : (int) version,
+					 typname);
+}
+
+int64
+hb_text_int64_field(HbTextReader *r, const char *key)
+{
+	expect(r, ",");
+	expect(r, psprintf("\"%s\"", key));
+	expect(r, ":");
+	return read_int64(r, key);
+}
+
+void
+hb_text_end(HbTextReader *r)
+{
+	expect(r, "}");
+	skip_space(r);
+	if (*r->p != '\0')
+		hb_text_bad(r, psprintf("Unexpected text after the closing brace at character %d.",
+								(int) (r->p - r->input) + 1));
+}
+
+void
+hb_text_out_begin(StringInfo buf)
+{
+	initStringInfo(buf);
+	appendStringInfo(buf, "{\"version\":%d", HB_FORMAT_VERSION);
+}
+
+void
+hb_text_out_int64(StringInfo buf, const char *key, int64 value)
+{
+	appendStringInfo(buf, ",\"%s\":" INT64_FORMAT, key, value);
+}
+
+void
+hb_text_out_end(StringInfo buf)
+{
+	appendStringInfoChar(buf, '}');
+}
+
+/* ---------- binary ---------- */
+
+void
+hb_send_header(StringInfo buf, HbKind kind)
+{
+	pq_sendbyte(buf, HB_FORMAT_VERSION);
+	pq_sendbyte(buf, (uint8) kind);
+}
+
+static void
+need_bytes(StringInfo buf, int n, const char *typname)
+{
+	if (buf->len - buf->cursor < n)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary %s value", typname),
+				 errdetail("The value is truncated: %d more bytes expected, %d left.",
+						   n, buf->len - buf->cursor)));
+}
+
+void
+hb_recv_header(StringInfo buf, HbKind kind, const char *typname)
+{
+	int			version;
+	int			k;
+
+	need_bytes(buf, 2, typname);
+	version = pq_getmsgbyte(buf);
+	hb_check_version(version, typname);
+	k = pq_getmsgbyte(buf);
+	if (k != (int) kind)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary %s value", typname),
+				 errdetail("The value belongs to summary family %d, not %d.", k, (int) kind)));
+}
+
+int64
+hb_recv_int64(StringInfo buf, const char *typname)
+{
+	need_bytes(buf, 8, typname);
+	return pq_getmsgint64(buf);
+}
+
+void
+hb_recv_end(StringInfo buf, const char *typname)
+{
+	if (buf->cursor != buf->len)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary %s value", typname),
+				 errdetail("%d unexpected bytes after the end of the value.",
+						   buf->len - buf->cursor)));
+}
+
+/* ---------- statistics ---------- */
+
+/*
+ * Quantile of the standard normal distribution.  A rational approximation
+ * (P. J. Acklam's, relative error below 1.2e-9) refined by two Halley steps
+ * on erfc, which brings it to double precision.
+ */
+double
+hb_norm_quantile(double p)
+{
+	static const double a[] = {-3.969683028665376e+01, 2.209460984245205e+02,
+		-2.759285104469687e+02, 1.383577518672690e+02,
+	-3.066479806614716e+01, 2.506628277459239e+00};
+	static const double b[] = {-5.447609879822406e+01, 1.615858368580409e+02,
+		-1.556989798598866e+02, 6.680131188771972e+01,
+	-1.328068155288572e+01};
+	static const double c[] = {-7.784894002430293e-03, -3.223964580411365e-01,
+		-2.400758277161838e+00, -2.549732539343734e+00,
+	4.374664141464968e+00, 2.938163982698783e+00};
+	static const double d[] = {7.784695709041462e-03, 3.224671290700398e-01,
+	2.445134137142996e+00, 3.754408661907416e+00};
+	const double plow = 0.02425;
+	double		x;
+	int			i;
+
+	Assert(p > 0.0 && p < 1.0);
+	if (p < plow || p > 1.0 - plow)
+	{
+		double		q = sqrt(-2.0 * log(p < plow ? p : 1.0 - p));
+
+		x = (((((c[0] * q + c[1]) * q + c[2]) * q + c[3]) * q + c[4]) * q + c[5]) /
+			((((d[0] * q + d[1]) * q + d[2]) * q + d[3]) * q + 1.0);
+		if (p > 1.0 - plow)
+			x = -x;
+	}
+	else
+	{
+		double		q = p - 0.5;
+		double		r = q * q;
+
+		x = (((((a[0] * r + a[1]) * r + a[2]) * r + a[3]) * r + a[4]) * r + a[5]) * q /
+			(((((b[0] * r + b[1]) * r + b[2]) * r + b[3]) * r + b[4]) * r + 1.0);
+	}
+	for (i = 0; i < 2; i++)
+	{
+		double		e = 0.5 * erfc(-x / M_SQRT2) - p;
+		double		u = e * sqrt(2.0 * M_PI) * exp(x * x / 2.0);
+
+		x = x - u / (1.0 + x * u / 2.0);
+	}
+	return x;
+}

@@ -1,0 +1,80 @@
+/*
+ * heartbeat.h - what every metric family shares.
+ *
+ * Every summary type is a varlena that starts with HbHeader: the format
+ * version, the family it belongs to and reserved flags.  The payload follows
+ * at an 8-byte boundary.  The whole value is built with palloc0 so padding is
+ * always zero and equal content means equal bytes.
+ */
+#ifndef HEARTBEAT_H
+#define HEARTBEAT_H
+
+#include "compat.h"
+
+#include "fmgr.h"
+#include "lib/stringinfo.h"
+
+/* The format version written by this build; readers accept 1..this. */
+#define HB_FORMAT_VERSION	1
+
+/* Families, stored in every header so one summary is never read as another. */
+typedef enum HbKind
+{
+	HB_KIND_CONVERSION = 1
+} HbKind;
+
+typedef struct HbHeader
+{
+	int32		vl_len_;		/* varlena header (do not touch directly) */
+	uint8		version;		/* HB_FORMAT_VERSION at write time */
+	uint8		kind;			/* HbKind */
+	uint16		flags;			/* reserved, always 0 in version 1 */
+} HbHeader;
+
+/* Allocate a zeroed summary of total size `size` with its header filled in. */
+extern void *hb_summary_alloc(Size size, HbKind kind);
+
+/*
+ * The aggregate memory context if called as an aggregate or window
+ * aggregate transition/combine function, else NULL.
+ */
+extern MemoryContext hb_agg_context(FunctionCallInfo fcinfo);
+
+/* a + b for counts; ERROR instead of wrapping. */
+extern int64 hb_count_add(int64 a, int64 b, const char *typname);
+
+/* Reading summary text: a strict, tiny reader for "{"key":value,...}". */
+typedef struct HbTextReader
+{
+	const char *input;			/* whole literal, for messages */
+	const char *p;				/* current position */
+	const char *typname;		/* for messages */
+} HbTextReader;
+
+extern void hb_text_begin(HbTextReader *r, const char *input, const char *typname);
+extern int64 hb_text_int64_field(HbTextReader *r, const char *key);
+extern void hb_text_end(HbTextReader *r);
+extern void hb_text_bad(HbTextReader *r, const char *detail) pg_attribute_noreturn();
+
+/* Writing summary text: "{"version":N" then fields then "}". */
+extern void hb_text_out_begin(StringInfo buf);
+extern void hb_text_out_int64(StringInfo buf, const char *key, int64 value);
+extern void hb_text_out_end(StringInfo buf);
+
+/* Binary I/O of the header. */
+extern void hb_send_header(StringInfo buf, HbKind kind);
+extern void hb_recv_header(StringInfo buf, HbKind kind, const char *typname);
+extern int64 hb_recv_int64(StringInfo buf, const char *typname);
+extern void hb_recv_end(StringInfo buf, const char *typname);
+
+/* ERROR unless version is one this build reads. */
+extern void hb_check_version(int version, const char *typname);
+
+/* ERROR for a stored summary whose header is not of this family/version. */
+extern void hb_check_header(const HbHeader *h, Size size, HbKind kind,
+							const char *typname);
+
+/* Standard normal: quantile function and two-sided tail. */
+extern double hb_norm_quantile(double p);
+
+#endif							/* HEARTBEAT_H */
