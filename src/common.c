@@ -50,12 +50,12 @@ hb_count_add(int64 a, int64 b, const char *typname)
 }
 
 void
-hb_check_version(int version, const char *typname)
+hb_check_version(int64 version, const char *typname)
 {
 	if (version < 1 || version > HB_FORMAT_VERSION)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s format version %d is not supported", typname, version),
+				 errmsg("%s format version " INT64_FORMAT " is not supported", typname, version),
 				 errdetail("This build of heartbeat reads format versions 1 to %d.",
 						   HB_FORMAT_VERSION),
 				 errhint("A newer heartbeat wrote this value; update the extension to read it.")));
@@ -138,8 +138,7 @@ hb_text_begin(HbTextReader *r, const char *input, const char *typname)
 	expect(r, "\"version\"");
 	expect(r, ":");
 	version = read_int64(r, "version");
-	hb_check_version(version > PG_INT32_MAX || version < PG_INT32_MIN ? -1 : (int) version,
-					 typname);
+	hb_check_version(version, typname);
 }
 
 int64

@@ -255,6 +255,9 @@ conversion_wilson_lower(PG_FUNCTION_ARGS)
 
 	if (!wilson(fcinfo, &centre, &half))
 		PG_RETURN_NULL();
+	/* with no conversions the bound is exactly 0; rounding must not say 3e-17 */
+	if (conversion_arg(fcinfo, 0)->conversions == 0)
+		PG_RETURN_FLOAT8(0.0);
 	PG_RETURN_FLOAT8(Max(0.0, centre - half));
 }
 
@@ -267,6 +270,9 @@ conversion_wilson_upper(PG_FUNCTION_ARGS)
 
 	if (!wilson(fcinfo, &centre, &half))
 		PG_RETURN_NULL();
+	/* likewise exactly 1 when every trial converted */
+	if (conversion_arg(fcinfo, 0)->conversions == conversion_arg(fcinfo, 0)->trials)
+		PG_RETURN_FLOAT8(1.0);
 	PG_RETURN_FLOAT8(Min(1.0, centre + half));
 }
 

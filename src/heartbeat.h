@@ -68,7 +68,7 @@ extern int64 hb_recv_int64(StringInfo buf, const char *typname);
 extern void hb_recv_end(StringInfo buf, const char *typname);
 
 /* ERROR unless version is one this build reads. */
-extern void hb_check_version(int version, const char *typname);
+extern void hb_check_version(int64 version, const char *typname);
 
 /* ERROR for a stored summary whose header is not of this family/version. */
 extern void hb_check_header(const HbHeader *h, Size size, HbKind kind,

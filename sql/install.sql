@@ -1,0 +1,33 @@
+-- Installing heartbeat, and what its catalogue entries promise.
+CREATE EXTENSION heartbeat;
+SELECT extversion, nspname FROM pg_extension e JOIN pg_namespace n ON n.oid = e.extnamespace
+ WHERE extname = 'heartbeat';
+DO $$ BEGIN EXECUTE format('ALTER DATABASE %I SET search_path = public, heartbeat', current_database()); END $$;
+
+-- The objects of the extension.
+CREATE TEMP VIEW hb_functions AS
+SELECT p.oid, p.proname, p.prokind, p.proparallel, p.provolatile, p.proisstrict,
+       p.oid::regprocedure AS signature
+  FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'heartbeat') AND d.deptype = 'e';
+
+-- Every function and aggregate is PARALLEL SAFE and has a comment.
+SELECT signature, proparallel FROM hb_functions WHERE proparallel <> 's';
+SELECT signature FROM hb_functions WHERE obj_description(oid, 'pg_proc') IS NULL;
+-- Every type has a comment.
+SELECT t.typname FROM pg_type t JOIN pg_depend d ON d.objid = t.oid AND d.classid = 'pg_type'::regclass
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'heartbeat') AND d.deptype = 'e'
+   AND obj_description(t.oid, 'pg_type') IS NULL;
+
+-- Aggregates: concrete state with text I/O, a combine function, no built-in
+-- aggregate name (Citus matches those by name), moving-window support listed.
+SELECT f.signature, a.aggtranstype::regtype AS stype, a.aggcombinefn <> 0 AS has_combine,
+       a.aggminvtransfn <> 0 AS has_inverse,
+       t.typinput <> 0 AND t.typoutput <> 0 AND t.typtype = 'b' AND t.oid <> 'internal'::regtype AS concrete
+  FROM hb_functions f JOIN pg_aggregate a ON a.aggfnoid = f.oid
+  JOIN pg_type t ON t.oid = a.aggtranstype
+ ORDER BY 1::text;
+SELECT f.signature FROM hb_functions f
+ WHERE f.prokind = 'a'
+   AND f.proname IN (SELECT proname FROM pg_proc WHERE prokind = 'a'
+                      AND pronamespace = 'pg_catalog'::regnamespace);
