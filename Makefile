@@ -41,7 +41,9 @@ deps:
 test: deps
 	$(MAKE) all
 	$(MAKE) install
-	pg_virtualenv -v $(PGMAJOR) ./scripts/run-tests.sh
+	@rm -f results/summary.txt
+	@pg_virtualenv -v $(PGMAJOR) ./scripts/run-tests.sh; rc=$$?; \
+	  echo; cat results/summary.txt 2>/dev/null; exit $$rc
 
 # Build, install and run the demo on a throwaway cluster.
 demo: deps

@@ -1,14 +1,25 @@
 #!/bin/sh
 # Runs inside pg_virtualenv: pg_regress (make installcheck), then the pgTAP
-# suite with pg_prove.  Fails if either fails; prints both summaries.
+# suite with pg_prove.  Fails if either fails.  Both summaries are kept in
+# results/summary.txt, which `make test` prints last.
 cd "$(dirname "$0")/.." || exit 1
+mkdir -p results
 regress=0
-make installcheck || regress=$?
+make installcheck > results/installcheck.log 2>&1 || regress=$?
+cat results/installcheck.log
 if [ "$regress" != 0 ] && [ -f regression.diffs ]; then
     cat regression.diffs
 fi
 createdb heartbeat_tap || exit 1
 prove=0
-pg_prove -d heartbeat_tap --failures test/*.sql || prove=$?
+pg_prove -d heartbeat_tap --failures test/*.sql > results/pg_prove.log 2>&1 || prove=$?
+cat results/pg_prove.log
 dropdb heartbeat_tap
+{
+    echo "== pg_regress =="
+    grep -E '^ *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests (failed|passed))' results/installcheck.log \
+        || echo "pg_regress did not finish (exit $regress)"
+    echo "== pg_prove =="
+    tail -n 3 results/pg_prove.log
+} > results/summary.txt
 [ "$regress" = 0 ] && [ "$prove" = 0 ]
