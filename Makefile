@@ -39,6 +39,7 @@ deps:
 
 # The whole suite: pg_regress (installcheck) then pgTAP (pg_prove), on a throwaway cluster.
 test: deps
+	@perl scripts/check-meta.pl
 	$(MAKE) all
 	$(MAKE) install
 	@rm -f results/summary.txt
@@ -49,7 +50,7 @@ test: deps
 demo: deps
 	$(MAKE) all
 	$(MAKE) install
-	pg_virtualenv -v $(PGMAJOR) psql -X -q -v ON_ERROR_STOP=1 -f demo/demo.sql
+	pg_virtualenv -v $(PGMAJOR) psql -X -q -f demo/demo.sql
 
 # Benchmark against plain SQL: make bench [N=5000000] [RUNS=7]
 N    ?= 5000000

@@ -1,7 +1,7 @@
 /*
  * common.c - helpers shared by every metric family: summary headers, text
- * and binary I/O of the header and of counts, overflow-checked counting,
- * aggregate context detection and the normal quantile function.
+ * and binary I/O of the header and of counts, overflow-checked counting
+ * and the normal quantile function.
  */
 #include "heartbeat.h"
 
@@ -23,16 +23,6 @@ hb_summary_alloc(Size size, HbKind kind)
 	h->version = HB_FORMAT_VERSION;
 	h->kind = (uint8) kind;
 	return h;
-}
-
-MemoryContext
-hb_agg_context(FunctionCallInfo fcinfo)
-{
-	MemoryContext ctx;
-
-	if (AggCheckCallContext(fcinfo, &ctx))
-		return ctx;
-	return NULL;
 }
 
 int64

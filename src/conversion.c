@@ -68,7 +68,7 @@ conversion_state(FunctionCallInfo fcinfo)
 {
 	ConversionSummary *s;
 
-	if (hb_agg_context(fcinfo) != NULL)
+	if (hb_in_aggregate(fcinfo))
 		return (ConversionSummary *) PG_GETARG_POINTER(0);
 	s = conversion_arg(fcinfo, 0);
 	return conversion_new(s->conversions, s->trials);

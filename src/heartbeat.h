@@ -13,6 +13,7 @@
 
 #include "fmgr.h"
 #include "lib/stringinfo.h"
+#include "nodes/execnodes.h"
 
 /* The format version written by this build; readers accept 1..this. */
 #define HB_FORMAT_VERSION	1
@@ -35,10 +36,17 @@ typedef struct HbHeader
 extern void *hb_summary_alloc(Size size, HbKind kind);
 
 /*
- * The aggregate memory context if called as an aggregate or window
- * aggregate transition/combine function, else NULL.
+ * True when called by an aggregate or window aggregate (as transition,
+ * inverse or combine function): argument 0 is then the state, owned by the
+ * executor's aggregate context, and may be updated in place.  Inline, as
+ * AggCheckCallContext's test, since it runs once per row.
  */
-extern MemoryContext hb_agg_context(FunctionCallInfo fcinfo);
+static inline bool
+hb_in_aggregate(FunctionCallInfo fcinfo)
+{
+	return fcinfo->context != NULL &&
+		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState));
+}
 
 /* a + b for counts; ERROR instead of wrapping. */
 extern int64 hb_count_add(int64 a, int64 b, const char *typname);

@@ -1,0 +1,78 @@
+#!/bin/bash
+# heartbeat benchmark: each heartbeat function against its plain-SQL
+# equivalent, in the same session, alternating which goes first, RUNS times;
+# prints medians and ratios.  Usage (inside a cluster, e.g. via `make bench`):
+#   bench/bench.sh [N deals, default 5000000] [RUNS, default 7]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-5000000}
+RUNS=${2:-7}
+PSQL=(psql -X -q -v ON_ERROR_STOP=1)
+
+echo "heartbeat bench: $N deals, $RUNS alternating runs per pair, medians"
+echo "machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+echo "server: $("${PSQL[@]}" -At -c 'SHOW server_version')"
+
+if [ "$("${PSQL[@]}" -At -c "SELECT count(*) FROM pg_class WHERE relname = 'deals' AND relkind = 'r'")" = 1 ] &&
+   [ "$("${PSQL[@]}" -At -c "SELECT count(*) FROM deals")" = "$N" ]; then
+    echo "reusing table deals"
+else
+    echo "generating $N deals..."
+    "${PSQL[@]}" -v n="$N" -v seed=0.42 -f demo/generate.sql >/dev/null
+fi
+"${PSQL[@]}" -c "CREATE EXTENSION IF NOT EXISTS heartbeat" -c "VACUUM ANALYZE deals" 2>/dev/null
+
+# name | settings | heartbeat query | plain-SQL query
+CASES=$(cat <<'SQL'
+conversion_rate vs count FILTER / count|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.conversion_rate(won) FROM deals|SELECT count(*) FILTER (WHERE won)::float8 / count(won) FROM deals
+conversion_rate vs count(won) (floor)|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.conversion_rate(won) FROM deals|SELECT count(won) FROM deals
+conversion_agg per rep vs count FILTER per rep|SET max_parallel_workers_per_gather = 0|SELECT rep, heartbeat.conversion_agg(won) FROM deals GROUP BY rep|SELECT rep, count(*) FILTER (WHERE won), count(won) FROM deals GROUP BY rep
+conversion_rate per month vs count FILTER / count|SET max_parallel_workers_per_gather = 0|SELECT date_trunc('month', opened_at), heartbeat.conversion_rate(won) FROM deals GROUP BY 1|SELECT date_trunc('month', opened_at), count(*) FILTER (WHERE won)::float8 / nullif(count(won), 0) FROM deals GROUP BY 1
+moving conversion_rate (ROWS 1000) vs count FILTER / count|SET max_parallel_workers_per_gather = 0|SELECT max(r) FROM (SELECT heartbeat.conversion_rate(won) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q|SELECT max(r) FROM (SELECT (count(*) FILTER (WHERE won) OVER w)::float8 / count(won) OVER w r FROM deals WHERE id <= 1000000 WINDOW w AS (ORDER BY id ROWS 999 PRECEDING)) q
+SQL
+)
+# Parallel speed-up: the same heartbeat query with 2 workers vs none.
+PARALLEL="conversion_rate, 2 workers vs none|SELECT heartbeat.conversion_rate(won) FROM deals"
+
+median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
+
+# time_pair SETTINGS_A QUERY_A SETTINGS_B QUERY_B -> prints "msA msB" per run
+time_pair() {
+    local sa=$1 qa=$2 sb=$3 qb=$4 script=""
+    script+="\\timing on"$'\n'
+    # one warm-up of each, untimed by us
+    script+="$sa;"$'\n'"$qa;"$'\n'"$sb;"$'\n'"$qb;"$'\n'
+    for ((r = 0; r < RUNS; r++)); do
+        if ((r % 2 == 0)); then
+            script+="$sa;"$'\n'"\\echo A"$'\n'"$qa;"$'\n'"$sb;"$'\n'"\\echo B"$'\n'"$qb;"$'\n'
+        else
+            script+="$sb;"$'\n'"\\echo B"$'\n'"$qb;"$'\n'"$sa;"$'\n'"\\echo A"$'\n'"$qa;"$'\n'
+        fi
+    done
+    "${PSQL[@]}" -o /dev/null <<<"$script" | awk '
+        /^A$/ {who="A"; next} /^B$/ {who="B"; next}
+        /^Time:/ && who != "" {print who, $2; who=""}'
+}
+
+report() {
+    local name=$1 times=$2 a b
+    a=$(awk '$1=="A" {print $2}' <<<"$times" | median)
+    b=$(awk '$1=="B" {print $2}' <<<"$times" | median)
+    printf '| %s | %.1f | %.1f | %.2f |\n' "$name" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')"
+}
+
+echo
+echo "| case | heartbeat ms | plain SQL ms | ratio (heartbeat / plain) |"
+echo "|---|---:|---:|---:|"
+while IFS='|' read -r name settings hq pq; do
+    [ -n "$name" ] || continue
+    report "$name" "$(time_pair "$settings" "$hq" "$settings" "$pq")"
+done <<<"$CASES"
+
+IFS='|' read -r name q <<<"$PARALLEL"
+echo
+echo "| case | 2 workers ms | no workers ms | ratio (2 workers / none) |"
+echo "|---|---:|---:|---:|"
+report "$name" "$(time_pair "SET max_parallel_workers_per_gather = 2" "$q" "SET max_parallel_workers_per_gather = 0" "$q")"
+"${PSQL[@]}" -At -c "SET max_parallel_workers_per_gather = 2" \
+    -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $q" | grep -E 'Workers (Planned|Launched)' | sed 's/^ */  /'

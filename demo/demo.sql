@@ -1,0 +1,60 @@
+-- heartbeat demo: `make demo` runs this on a throwaway cluster.
+\set ON_ERROR_STOP 1
+\pset footer off
+SET client_min_messages = warning;
+\echo '== Generating 20,000 demo deals (seeded; see demo/generate.sql) =='
+\ir generate.sql
+CREATE EXTENSION IF NOT EXISTS heartbeat;
+SET search_path = public, heartbeat;
+
+\echo
+\echo '== Conversion (win rate) over all closed deals; open deals are not trials =='
+SELECT conversions(s), trials(s), round(rate(s)::numeric, 4) AS win_rate,
+       round(wilson_lower(s)::numeric, 4) AS ci95_low, round(wilson_upper(s)::numeric, 4) AS ci95_high
+  FROM (SELECT conversion_agg(won) AS s FROM deals) q;
+
+\echo
+\echo '== Monthly win rate, 95% Wilson interval, and a z-test against the month before =='
+\echo '   (a drop is flagged when it is significant at 1%: told apart from noise)'
+WITH m AS (
+    SELECT date_trunc('month', opened_at)::date AS month, conversion_agg(won) AS s
+      FROM deals GROUP BY 1
+)
+SELECT month, trials(s) AS closed, round(rate(s)::numeric, 3) AS win_rate,
+       round(wilson_lower(s)::numeric, 3) AS low, round(wilson_upper(s)::numeric, 3) AS high,
+       round(c.delta::numeric, 3) AS vs_prev, round(c.p_value::numeric, 4) AS p_value,
+       CASE WHEN c.p_value < 0.01 AND c.delta < 0 THEN 'DROP'
+            WHEN c.p_value < 0.01 AND c.delta > 0 THEN 'rise' ELSE '' END AS flag
+  FROM (SELECT month, s, lag(s) OVER (ORDER BY month) AS prev FROM m) w
+  LEFT JOIN LATERAL compare(prev, s) c ON true
+ ORDER BY month;
+
+\echo
+\echo '== Win rate per rep, with the interval that says how sure we are =='
+SELECT rep, team, trials(s) AS closed, round(rate(s)::numeric, 3) AS win_rate,
+       round(wilson_lower(s)::numeric, 3) AS low, round(wilson_upper(s)::numeric, 3) AS high
+  FROM (SELECT rep, team, conversion_agg(won) AS s FROM deals GROUP BY rep, team) q
+ ORDER BY win_rate DESC;
+
+\echo
+\echo '== Moving 3-month win rate per team (window with an exact inverse transition) =='
+SELECT team, month, round(rate(rollup(s) OVER w)::numeric, 3) AS moving_3m
+  FROM (SELECT team, date_trunc('month', opened_at)::date AS month, conversion_agg(won) AS s
+          FROM deals WHERE opened_at >= '2026-01-01' GROUP BY 1, 2) q
+WINDOW w AS (PARTITION BY team ORDER BY month ROWS 2 PRECEDING)
+ ORDER BY team, month;
+
+\echo
+\echo '== Stored summaries: a materialized view per day and rep, rolled up to quarters =='
+CREATE MATERIALIZED VIEW daily_rep AS
+SELECT opened_at::date AS day, rep, conversion_agg(won) AS conversion
+  FROM deals GROUP BY 1, 2;
+CREATE UNIQUE INDEX ON daily_rep (day, rep);
+SELECT date_trunc('quarter', day)::date AS quarter, rollup(conversion) AS summary,
+       round(rate(rollup(conversion))::numeric, 4) AS win_rate
+  FROM daily_rep GROUP BY 1 ORDER BY 1;
+CREATE TEMP TABLE before_refresh AS SELECT day, rep, ctid FROM daily_rep;
+REFRESH MATERIALIZED VIEW CONCURRENTLY daily_rep;
+\echo 'REFRESH MATERIALIZED VIEW CONCURRENTLY over unchanged deals rewrites no row (summaries are byte-identical):'
+SELECT count(*) AS rows, count(*) FILTER (WHERE b.ctid = d.ctid) AS untouched
+  FROM daily_rep d JOIN before_refresh b USING (day, rep);
