@@ -17,6 +17,7 @@ EXTRA_CLEAN = results regression.diffs regression.out
 REGRESS      = install conversion conversion_io conversion_window parallel
 REGRESS_OPTS = --inputdir=. --outputdir=.
 
+# -Wno-unused-parameter: PostgreSQL 15 headers (bufpage.h, ilist.h) trip -Wextra.
 PG_CPPFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
 PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/$(PGMAJOR)/bin/pg_config) pg_config)
