@@ -6,10 +6,10 @@ EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" heartbeat.co
 PGMAJOR     = 15
 
 # Metric families, in install order; each has src/<family>.c and src/<family>.sql.
-FAMILIES    = conversion
+FAMILIES    = conversion ticket
 
 MODULE_big  = heartbeat
-OBJS        = src/common.o $(FAMILIES:%=src/%.o)
+OBJS        = src/common.o src/sketch.o $(FAMILIES:%=src/%.o)
 DATA_built  = heartbeat--$(EXTVERSION).sql
 DATA        = $(filter-out $(DATA_built),$(wildcard heartbeat--*--*.sql))
 EXTRA_CLEAN = results regression.diffs regression.out
@@ -29,6 +29,8 @@ else
 all install installcheck:
 	@echo "PostgreSQL $(PGMAJOR) server headers not found: run 'make test' or 'make demo' as root (installs them), or apt-get install postgresql-server-dev-$(PGMAJOR)" >&2; exit 1
 endif
+
+$(OBJS): $(wildcard src/*.h)
 
 heartbeat--$(EXTVERSION).sql: src/common.sql $(FAMILIES:%=src/%.sql) heartbeat.control
 	cat src/common.sql $(FAMILIES:%=src/%.sql) > $@

@@ -29,10 +29,18 @@ conversion_rate vs count(won) (floor)|SET max_parallel_workers_per_gather = 0|SE
 conversion_agg per rep vs count FILTER per rep|SET max_parallel_workers_per_gather = 0|SELECT rep, heartbeat.conversion_agg(won) FROM deals GROUP BY rep|SELECT rep, count(*) FILTER (WHERE won), count(won) FROM deals GROUP BY rep
 conversion_rate per month vs count FILTER / count|SET max_parallel_workers_per_gather = 0|SELECT date_trunc('month', opened_at), heartbeat.conversion_rate(won) FROM deals GROUP BY 1|SELECT date_trunc('month', opened_at), count(*) FILTER (WHERE won)::float8 / nullif(count(won), 0) FROM deals GROUP BY 1
 moving conversion_rate (ROWS 1000) vs count FILTER / count|SET max_parallel_workers_per_gather = 0|SELECT max(r) FROM (SELECT heartbeat.conversion_rate(won) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q|SELECT max(r) FROM (SELECT (count(*) FILTER (WHERE won) OVER w)::float8 / count(won) OVER w r FROM deals WHERE id <= 1000000 WINDOW w AS (ORDER BY id ROWS 999 PRECEDING)) q
+avg_ticket vs avg|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.avg_ticket(amount) FROM deals|SELECT avg(amount) FROM deals
+median_ticket vs percentile_cont(0.5)|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.median_ticket(amount) FROM deals|SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) FROM deals
+ticket_agg per rep vs avg, min, max, percentile_disc per rep|SET max_parallel_workers_per_gather = 0|SELECT rep, heartbeat.ticket_agg(amount) FROM deals GROUP BY rep|SELECT rep, avg(amount), min(amount), max(amount), percentile_disc(0.5) WITHIN GROUP (ORDER BY amount) FROM deals GROUP BY rep
+moving avg_ticket (ROWS 1000) vs avg|SET max_parallel_workers_per_gather = 0|SELECT max(r) FROM (SELECT heartbeat.avg_ticket(amount) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q|SELECT max(r) FROM (SELECT avg(amount) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q
 SQL
 )
 # Parallel speed-up: the same heartbeat query with 2 workers vs none.
-PARALLEL="conversion_rate, 2 workers vs none|SELECT heartbeat.conversion_rate(won) FROM deals"
+PARALLEL=$(cat <<'SQL'
+conversion_rate, 2 workers vs none|SELECT heartbeat.conversion_rate(won) FROM deals
+ticket_agg, 2 workers vs none|SELECT heartbeat.ticket_agg(amount) FROM deals
+SQL
+)
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
@@ -69,10 +77,14 @@ while IFS='|' read -r name settings hq pq; do
     report "$name" "$(time_pair "$settings" "$hq" "$settings" "$pq")"
 done <<<"$CASES"
 
-IFS='|' read -r name q <<<"$PARALLEL"
 echo
 echo "| case | 2 workers ms | no workers ms | ratio (2 workers / none) |"
 echo "|---|---:|---:|---:|"
-report "$name" "$(time_pair "SET max_parallel_workers_per_gather = 2" "$q" "SET max_parallel_workers_per_gather = 0" "$q")"
-"${PSQL[@]}" -At -c "SET max_parallel_workers_per_gather = 2" \
-    -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $q" | grep -E 'Workers (Planned|Launched)' | sed 's/^ */  /'
+while IFS='|' read -r name q; do
+    report "$name" "$(time_pair "SET max_parallel_workers_per_gather = 2" "$q" "SET max_parallel_workers_per_gather = 0" "$q")"
+done <<<"$PARALLEL"
+echo
+while IFS='|' read -r name q; do
+    echo "$name: $("${PSQL[@]}" -At -c "SET max_parallel_workers_per_gather = 2" \
+        -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $q" | grep -E 'Workers (Planned|Launched)' | sed 's/^ *//' | paste -sd, -)"
+done <<<"$PARALLEL"

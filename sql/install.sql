@@ -26,7 +26,7 @@ SELECT f.signature, a.aggtranstype::regtype AS stype, a.aggcombinefn <> 0 AS has
        t.typinput <> 0 AND t.typoutput <> 0 AND t.typtype = 'b' AND t.oid <> 'internal'::regtype AS concrete
   FROM hb_functions f JOIN pg_aggregate a ON a.aggfnoid = f.oid
   JOIN pg_type t ON t.oid = a.aggtranstype
- ORDER BY 1::text;
+ ORDER BY f.signature::text;
 SELECT f.signature FROM hb_functions f
  WHERE f.prokind = 'a'
    AND f.proname IN (SELECT proname FROM pg_proc WHERE prokind = 'a'

@@ -25,18 +25,14 @@ hb_summary_alloc(Size size, HbKind kind)
 	return h;
 }
 
-int64
-hb_count_add(int64 a, int64 b, const char *typname)
+void
+hb_count_overflow(const char *typname)
 {
-	int64		r;
-
-	if (unlikely(pg_add_s64_overflow(a, b, &r)))
-		ereport(ERROR,
+	ereport(ERROR,
 				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
 				 errmsg("%s count out of range", typname),
 				 errdetail("A count would exceed the largest bigint, %lld.",
 						   (long long) PG_INT64_MAX)));
-	return r;
 }
 
 void
@@ -140,6 +136,34 @@ hb_text_int64_field(HbTextReader *r, const char *key)
 	return read_int64(r, key);
 }
 
+char *
+hb_text_value_field(HbTextReader *r, const char *key)
+{
+	const char *start;
+
+	expect(r, ",");
+	expect(r, psprintf("\"%s\"", key));
+	expect(r, ":");
+	skip_space(r);
+	if (*r->p == '"')
+	{
+		start = ++r->p;
+		while (*r->p && *r->p != '"' && *r->p != '\\')
+			r->p++;
+		if (*r->p != '"')
+			hb_text_bad(r, psprintf("Unterminated string for \"%s\".", key));
+		return pnstrdup(start, r->p++ - start);
+	}
+	start = r->p;
+	while (*r->p && *r->p != ',' && *r->p != '}' && !isspace((unsigned char) *r->p))
+		r->p++;
+	if (r->p == start)
+		hb_text_bad(r, psprintf("Expected a value for \"%s\".", key));
+	if (r->p - start == 4 && strncmp(start, "null", 4) == 0)
+		return NULL;
+	return pnstrdup(start, r->p - start);
+}
+
 void
 hb_text_end(HbTextReader *r)
 {
@@ -161,6 +185,17 @@ void
 hb_text_out_int64(StringInfo buf, const char *key, int64 value)
 {
 	appendStringInfo(buf, ",\"%s\":" INT64_FORMAT, key, value);
+}
+
+void
+hb_text_out_raw(StringInfo buf, const char *key, const char *value, bool quote)
+{
+	if (value == NULL)
+		appendStringInfo(buf, ",\"%s\":null", key);
+	else if (quote)
+		appendStringInfo(buf, ",\"%s\":\"%s\"", key, value);
+	else
+		appendStringInfo(buf, ",\"%s\":%s", key, value);
 }
 
 void

@@ -11,6 +11,7 @@
 
 #include "compat.h"
 
+#include "common/int.h"
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
@@ -21,7 +22,8 @@
 /* Families, stored in every header so one summary is never read as another. */
 typedef enum HbKind
 {
-	HB_KIND_CONVERSION = 1
+	HB_KIND_CONVERSION = 1,
+	HB_KIND_TICKET = 2
 } HbKind;
 
 typedef struct HbHeader
@@ -48,8 +50,18 @@ hb_in_aggregate(FunctionCallInfo fcinfo)
 		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState));
 }
 
-/* a + b for counts; ERROR instead of wrapping. */
-extern int64 hb_count_add(int64 a, int64 b, const char *typname);
+/* a + b for counts; ERROR instead of wrapping.  Inline: it runs per row. */
+extern void hb_count_overflow(const char *typname) pg_attribute_noreturn();
+
+static inline int64
+hb_count_add(int64 a, int64 b, const char *typname)
+{
+	int64		r;
+
+	if (unlikely(pg_add_s64_overflow(a, b, &r)))
+		hb_count_overflow(typname);
+	return r;
+}
 
 /* Reading summary text: a strict, tiny reader for "{"key":value,...}". */
 typedef struct HbTextReader
@@ -61,12 +73,17 @@ typedef struct HbTextReader
 
 extern void hb_text_begin(HbTextReader *r, const char *input, const char *typname);
 extern int64 hb_text_int64_field(HbTextReader *r, const char *key);
+/* ,"key":value where value is a bare token (a number) or a "string";
+ * returns the token or the string's content, NULL for a bare null. */
+extern char *hb_text_value_field(HbTextReader *r, const char *key);
 extern void hb_text_end(HbTextReader *r);
 extern void hb_text_bad(HbTextReader *r, const char *detail) pg_attribute_noreturn();
 
 /* Writing summary text: "{"version":N" then fields then "}". */
 extern void hb_text_out_begin(StringInfo buf);
 extern void hb_text_out_int64(StringInfo buf, const char *key, int64 value);
+/* ,"key":value, value written as is (NULL: null) or quoted. */
+extern void hb_text_out_raw(StringInfo buf, const char *key, const char *value, bool quote);
 extern void hb_text_out_end(StringInfo buf);
 
 /* Binary I/O of the header. */

@@ -1,0 +1,112 @@
+/*
+ * sketch.h - a mergeable relative-error quantile sketch (DDSketch-style).
+ *
+ * Values are counted in logarithmic buckets: bucket i of |x| covers
+ * approximate-log2 values [i/M, (i+1)/M), where approximate log2 is the
+ * binary exponent plus the linear fraction of the significand.  That mapping
+ * is exact IEEE arithmetic (frexp, a multiply, a floor), so the bucket of a
+ * value is the same on every platform, and the sketch's content depends only
+ * on the multiset of values: merging is adding counts.  Each bucket spans at
+ * most a ratio e^(1/M) in value, so its representative is within
+ * (e^(1/M) - 1) / (e^(1/M) + 1) = 0.39998% of any value in it.  Zeros are
+ * counted apart; negative values use a second store of |x|.
+ *
+ * In memory each store is a dense, growing array of counts; flat (on disk)
+ * the sketch is a byte stream of varints holding only non-empty buckets.
+ */
+#ifndef HEARTBEAT_SKETCH_H
+#define HEARTBEAT_SKETCH_H
+
+#include "heartbeat.h"
+
+#include <math.h>
+
+#define SKETCH_BUCKETS_PER_OCTAVE	125 /* M: part of the flat format */
+#define SKETCH_RELATIVE_ERROR		0.0039999	/* (e^(1/M)-1)/(e^(1/M)+1) */
+/* |x| is clamped to this range before bucketing (documented limit). */
+#define SKETCH_MIN_ABS				1e-300
+#define SKETCH_MAX_ABS				1e300
+
+typedef struct SketchStore
+{
+	int32		offset;			/* bucket index of counts[0] */
+	int32		len;			/* allocated length of counts */
+	int64	   *counts;
+} SketchStore;
+
+typedef struct Sketch
+{
+	int64		zeros;
+	SketchStore pos;			/* x > 0 */
+	SketchStore neg;			/* x < 0, by |x| */
+	MemoryContext cxt;			/* where counts live */
+} Sketch;
+
+/* A flat sketch decoded for reading: buckets in ascending value order. */
+typedef struct SketchView
+{
+	int			nbuckets;
+	double	   *value;			/* representative value */
+	int64	   *count;
+	int64		total;
+} SketchView;
+
+extern void sketch_init(Sketch *s, MemoryContext cxt);
+extern void store_reserve(Sketch *s, SketchStore *st, int32 i);
+/*
+ * Bucket of |x| > 0: floor(M * (exponent + fraction of significand)), read
+ * straight from the IEEE 754 bits (|x| is clamped to normal numbers).
+ */
+static inline int32
+sketch_index(double a)
+{
+	uint64		bits;
+	double		y;
+	int32		i;
+
+	if (a < SKETCH_MIN_ABS)
+		a = SKETCH_MIN_ABS;
+	else if (a > SKETCH_MAX_ABS)
+		a = SKETCH_MAX_ABS;
+	memcpy(&bits, &a, sizeof(bits));
+	y = ((double) ((int) ((bits >> 52) & 0x7FF) - 1023) +
+		 (double) (bits & UINT64CONST(0xFFFFFFFFFFFFF)) * (1.0 / 4503599627370496.0)) * SKETCH_BUCKETS_PER_OCTAVE;
+	i = (int32) y;
+	return (y < (double) i) ? i - 1 : i;	/* floor */
+}
+
+/* Count x (finite) n times.  Inline: the common case is one increment. */
+static inline void
+sketch_add(Sketch *s, double x, int64 n, const char *typname)
+{
+	SketchStore *st = x > 0.0 ? &s->pos : &s->neg;
+	int32		i;
+	int64	   *c;
+
+	if (unlikely(x == 0.0))
+	{
+		s->zeros = hb_count_add(s->zeros, n, typname);
+		return;
+	}
+	i = sketch_index(fabs(x));
+	if (unlikely(st->len == 0 || i < st->offset || i >= st->offset + st->len))
+		store_reserve(s, st, i);
+	c = &st->counts[i - st->offset];
+	*c = hb_count_add(*c, n, typname);
+}
+extern void sketch_merge(Sketch *dst, const Sketch *src, const char *typname);
+extern int64 sketch_total(const Sketch *s);
+
+/* Flat form. */
+extern Size sketch_flat_size(const Sketch *s);
+extern char *sketch_flatten(const Sketch *s, char *dst);
+/* Adds a flat sketch [p, end) into s; ERROR if malformed. Returns the end. */
+extern const char *sketch_merge_flat(Sketch *s, const char *p, const char *end,
+									 const char *typname);
+/* Decodes a flat sketch for quantiles; ERROR if malformed. */
+extern void sketch_view(SketchView *v, const char *p, const char *end,
+						const char *typname);
+/* Value at rank ceil(q * total) (as percentile_disc), q in [0, 1]. */
+extern double sketch_view_quantile(const SketchView *v, double q);
+
+#endif							/* HEARTBEAT_SKETCH_H */
