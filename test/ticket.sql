@@ -1,0 +1,109 @@
+-- pgTAP: the ticket family against plain SQL on random data.
+\set ON_ERROR_STOP 1
+\set QUIET 1
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS pgtap;
+BEGIN;
+CREATE EXTENSION heartbeat;
+SET LOCAL search_path = public, heartbeat;
+SELECT plan(25);
+
+SELECT setseed(0.77);
+-- Amounts of every scale 0..12, small and large, negative refunds, zeros, NULLs.
+CREATE TEMP TABLE amt AS
+SELECT i, i % 13 AS g,
+       CASE WHEN i % 17 = 0 THEN NULL
+            WHEN i % 29 = 0 THEN 0
+            ELSE round(((random() - 0.1) * 10 ^ (random() * 12 - 3))::numeric, (i % 13)) END AS x
+  FROM generate_series(1, 40000) i;
+INSERT INTO amt SELECT 100000 + i, 13, (10::numeric ^ 30) * i + 0.000000001 FROM generate_series(1, 50) i;   -- beyond int128
+
+SELECT is((SELECT count(*) FROM (SELECT g, ticket_agg(x) t, avg(x) a, sum(x) s, min(x) mi, max(x) ma FROM amt GROUP BY g) q
+            WHERE mean(t) <> a OR total(t) <> s OR smallest(t) <> mi OR largest(t) <> ma), 0::bigint,
+          'mean, total, smallest and largest equal avg, sum, min and max exactly, for every scale');
+SELECT is((SELECT count(*) FROM (SELECT g, avg_ticket(x) at, avg(x) a FROM amt GROUP BY g) q WHERE at <> a), 0::bigint,
+          'avg_ticket equals avg exactly, for every scale');
+SELECT is((SELECT count(*) FROM (SELECT g, ticket_agg(x) t, count(x) n FROM amt GROUP BY g) q WHERE deals(t) <> n), 0::bigint,
+          'deals counts non-NULL amounts');
+SELECT is((SELECT count(*) FROM (SELECT g, ticket_agg(x) t, stddev_samp(x) sd FROM amt GROUP BY g) q
+            WHERE abs(stddev_amount(t) - sd::float8) > 1e-9 * sd::float8), 0::bigint,
+          'stddev_amount matches stddev_samp');
+
+-- Percentiles within 0.5% of percentile_disc on several distributions.
+CREATE TEMP TABLE dist AS
+SELECT 'uniform' AS d, round((random() * 10000)::numeric, 2) AS x FROM generate_series(1, 20000)
+UNION ALL SELECT 'log-normal', round(exp(8 + 1.2 * sqrt(-2 * ln(1 - random())) * cos(2 * pi() * random()))::numeric, 2) FROM generate_series(1, 20000)
+UNION ALL SELECT 'pareto (heavy tail)', round((100 / (1 - random()) ^ (1 / 1.1))::numeric, 2) FROM generate_series(1, 20000)
+UNION ALL SELECT 'zeros and refunds', round(CASE WHEN random() < 0.2 THEN 0 WHEN random() < 0.3 THEN -random() * 500 ELSE random() * 3000 END::numeric, 2) FROM generate_series(1, 20000)
+UNION ALL SELECT 'single value', 1234.56 FROM generate_series(1, 1000)
+UNION ALL SELECT 'tiny', round((random() / 1000)::numeric, 9) FROM generate_series(1, 5000);
+CREATE TEMP TABLE ps AS SELECT unnest('{0, 0.001, 0.01, 0.1, 0.25, 0.5, 0.75, 0.9, 0.99, 0.999, 1}'::float8[]) p;
+CREATE TEMP TABLE cmp AS
+SELECT d, p, percentile(t, p) est, ex
+  FROM (SELECT d, ticket_agg(x) t FROM dist GROUP BY d) s
+  CROSS JOIN ps
+  CROSS JOIN LATERAL (SELECT percentile_disc(p) WITHIN GROUP (ORDER BY x) ex FROM dist WHERE dist.d = s.d) e;
+SELECT is((SELECT count(*) FROM cmp WHERE d = dd AND abs(est - ex) > 0.005 * abs(ex)), 0::bigint,
+          format('%s: every percentile within 0.5%% of percentile_disc', dd))
+  FROM (SELECT DISTINCT d dd FROM dist) q ORDER BY dd;
+SELECT is((SELECT count(*) FROM (SELECT d, percentiles(ticket_agg(x), (SELECT array_agg(p ORDER BY p) FROM ps)) a,
+                                        percentile_disc((SELECT array_agg(p ORDER BY p) FROM ps)) WITHIN GROUP (ORDER BY x) e
+                                   FROM dist GROUP BY d) q,
+                  LATERAL unnest(a, e) u(est, ex) WHERE abs(est - ex) > 0.005 * abs(ex)), 0::bigint,
+          'percentiles() agrees with percentile_disc for arrays of p');
+SELECT is((SELECT count(*) FROM (SELECT d, median_ticket(x) m, percentile_disc(0.5) WITHIN GROUP (ORDER BY x) e FROM dist GROUP BY d) q
+            WHERE abs(m - e) > 0.005 * abs(e)), 0::bigint, 'median_ticket within 0.5% of percentile_disc(0.5)');
+
+-- Rollup, shuffles, parallel: same bytes.
+CREATE TEMP TABLE daily AS SELECT i % 97 AS day, g, ticket_agg(x) t FROM amt GROUP BY 1, 2;
+SELECT ok((SELECT x *= y FROM (SELECT rollup(t) FROM daily) x, (SELECT ticket_agg(x) FROM amt) y),
+          'rollup of daily summaries is byte-identical to the direct aggregate');
+SELECT ok((SELECT x *= y FROM (SELECT rollup(t ORDER BY random()) FROM daily) x, (SELECT ticket_agg(x ORDER BY random()) FROM amt) y),
+          'shuffled rollup and shuffled input give the same bytes');
+CREATE TABLE amtp AS SELECT * FROM amt;
+ANALYZE amtp;
+SET LOCAL max_parallel_workers_per_gather = 0;
+CREATE TEMP TABLE serial AS SELECT g, ticket_agg(x) t FROM amtp GROUP BY g;
+SET LOCAL parallel_setup_cost = 0;
+SET LOCAL parallel_tuple_cost = 0;
+SET LOCAL min_parallel_table_scan_size = 0;
+SET LOCAL max_parallel_workers_per_gather = 2;
+CREATE FUNCTION plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE l text; r text := '';
+BEGIN
+  FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP r := r || l || E'\n'; END LOOP;
+  RETURN r;
+END $$;
+SELECT matches(plan_of('SELECT g, ticket_agg(x) FROM amtp GROUP BY g'), 'Partial .*Aggregate',
+               'ticket_agg runs as a parallel partial aggregate');
+SELECT is((SELECT count(*) FROM serial s JOIN (SELECT g, ticket_agg(x) t FROM amtp GROUP BY g) p USING (g)
+            WHERE NOT (SELECT a *= b FROM (SELECT s.t) a, (SELECT p.t) b)), 0::bigint,
+          'per-group summaries byte-identical with and without parallel workers');
+SELECT is((SELECT count(*) FROM (SELECT g, avg_ticket(x) at, avg(x) a FROM amtp GROUP BY g) q WHERE at <> a), 0::bigint,
+          'avg_ticket equals avg under a parallel plan');
+RESET max_parallel_workers_per_gather;
+
+-- Round trips.
+SELECT is((SELECT count(*) FROM daily WHERE NOT (SELECT a *= b FROM (SELECT t) a, (SELECT t::text::ticket_summary) b)), 0::bigint,
+          'text output reads back byte-identical');
+SELECT is((SELECT count(*) FROM daily WHERE ticket_summary_send(t::text::ticket_summary) <> ticket_summary_send(t)), 0::bigint,
+          'binary form is stable through a text round trip');
+
+-- Size: the sketch stays small.
+SELECT cmp_ok((SELECT pg_column_size(ticket_agg(x)) FROM dist WHERE d = 'log-normal'), '<', 16384,
+              'a log-normal summary is under 16 kB');
+
+-- Moving window with the exact inverse, against recomputed frames.
+SELECT is((SELECT count(*) FROM (SELECT avg_ticket(x) OVER w a, avg(x) OVER w b FROM amt WHERE g < 13
+                                 WINDOW w AS (ORDER BY i ROWS BETWEEN 30 PRECEDING AND 5 FOLLOWING)) q
+            WHERE a IS DISTINCT FROM b), 0::bigint,
+          'moving avg_ticket equals avg on every frame (scales change inside frames)');
+
+-- Bad input.
+SELECT throws_ok($$SELECT ticket_agg(x) FROM (VALUES (1.0), ('NaN')) v(x)$$, '22023', NULL, 'NaN amount is an ERROR');
+SELECT throws_ok($$SELECT avg_ticket(x) FROM (VALUES ('Infinity'::numeric)) v(x)$$, '22023', NULL, 'infinite amount is an ERROR');
+SELECT throws_ok($$SELECT percentile(ticket_agg(1), -0.5)$$, '22023', NULL, 'p outside [0, 1] is an ERROR');
+SELECT throws_ok($$SELECT 'nonsense'::ticket_summary$$, '22P02', NULL, 'malformed text is an ERROR');
+
+SELECT * FROM finish();
+ROLLBACK;
