@@ -45,16 +45,32 @@ WINDOW w AS (PARTITION BY team ORDER BY month ROWS 2 PRECEDING)
  ORDER BY team, month;
 
 \echo
+\echo '== Average ticket (won deals): mean beside median, per month =='
+\echo '   (a few huge deals pull the mean up; the median is the typical deal)'
+SELECT month, deals(t) AS won, round(mean(t), 2) AS mean_ticket, median(t) AS median_ticket,
+       percentile(t, 0.9) AS p90, largest(t) AS largest
+  FROM (SELECT date_trunc('month', closed_at)::date AS month, ticket_agg(amount) AS t
+          FROM deals WHERE won GROUP BY 1) q
+ ORDER BY month;
+
+\echo
+\echo '== Average and median ticket per rep (one-step aggregates) =='
+SELECT rep, count(*) AS won, round(avg_ticket(amount), 2) AS avg_ticket, median_ticket(amount) AS median_ticket
+  FROM deals WHERE won GROUP BY rep ORDER BY median_ticket DESC;
+
+\echo
 \echo '== Stored summaries: a materialized view per day and rep, rolled up to quarters =='
 CREATE MATERIALIZED VIEW daily_rep AS
-SELECT opened_at::date AS day, rep, conversion_agg(won) AS conversion
+SELECT opened_at::date AS day, rep, conversion_agg(won) AS conversion,
+       ticket_agg(amount) FILTER (WHERE won) AS ticket
   FROM deals GROUP BY 1, 2;
 CREATE UNIQUE INDEX ON daily_rep (day, rep);
-SELECT date_trunc('quarter', day)::date AS quarter, rollup(conversion) AS summary,
-       round(rate(rollup(conversion))::numeric, 4) AS win_rate
+SELECT date_trunc('quarter', day)::date AS quarter, rollup(conversion) AS conversion,
+       round(rate(rollup(conversion))::numeric, 4) AS win_rate,
+       round(mean(rollup(ticket)), 2) AS avg_ticket, median(rollup(ticket)) AS median_ticket
   FROM daily_rep GROUP BY 1 ORDER BY 1;
-CREATE TEMP TABLE before_refresh AS SELECT day, rep, ctid FROM daily_rep;
+CREATE TEMP TABLE before_refresh AS SELECT day, rep, ctid AS tid FROM daily_rep;
 REFRESH MATERIALIZED VIEW CONCURRENTLY daily_rep;
 \echo 'REFRESH MATERIALIZED VIEW CONCURRENTLY over unchanged deals rewrites no row (summaries are byte-identical):'
-SELECT count(*) AS rows, count(*) FILTER (WHERE b.ctid = d.ctid) AS untouched
+SELECT count(*) AS rows, count(*) FILTER (WHERE b.tid = d.ctid) AS untouched
   FROM daily_rep d JOIN before_refresh b USING (day, rep);

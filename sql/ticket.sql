@@ -72,3 +72,17 @@ INSERT INTO tbad VALUES ('{"version":1,"deals":1,"scale":0,"at_scale":1,"sum":5,
 -- The one good literal of the lot, and it reads back as itself.
 INSERT INTO tbad VALUES ('{"version":1,"deals":1,"scale":0,"at_scale":1,"sum":5,"sum_squares":25,"smallest":5,"largest":5,"sketch":"AAGyBAEA"}');
 SELECT t, deals(t), median(t) FROM tbad;
+
+-- Binary round trip through COPY (FORMAT binary), every kind of summary.
+CREATE TABLE tsums AS
+SELECT 1 AS k, ticket_agg(x) t FROM big
+UNION ALL SELECT 2, ticket_agg(i) FROM generate_series(1, 1000) i
+UNION ALL SELECT 3, ticket_agg(x) FROM (VALUES (NULL::numeric)) v(x)
+UNION ALL SELECT 4, ticket_trans('{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":null,"smallest":null,"largest":null,"sketch":null}', 12.5);
+\copy tsums TO 'results/ticket.bin' WITH (FORMAT binary)
+CREATE TABLE tback (LIKE tsums);
+\copy tback FROM 'results/ticket.bin' WITH (FORMAT binary)
+SELECT k, (SELECT x *= y FROM (SELECT a.t) x, (SELECT b.t) y) AS same_bytes FROM tsums a JOIN tback b USING (k) ORDER BY k;
+-- A mean-only summary (avg_ticket's state) answers mean but not percentiles.
+SELECT t, mean(t) FROM tsums WHERE k = 4;
+SELECT median(t) FROM tsums WHERE k = 4;
