@@ -10,21 +10,22 @@
 
 #define M ((double) SKETCH_BUCKETS_PER_OCTAVE)
 
-/* Inverse of the mapping at approximate-log2 value y. */
+/* Lower bound of bucket i: 2^e * (1 + j/M) with i = M e + j, 0 <= j < M. */
 static inline double
-sketch_bound(double y)
+sketch_bound(int32 i)
 {
-	double		e = floor(y);
+	int32		e = i >= 0 ? i / SKETCH_BUCKETS_PER_OCTAVE : -((-i + SKETCH_BUCKETS_PER_OCTAVE - 1) / SKETCH_BUCKETS_PER_OCTAVE);
+	int32		j = i - e * SKETCH_BUCKETS_PER_OCTAVE;
 
-	return ldexp(1.0 + (y - e), (int) e);
+	return ldexp(1.0 + j / M, e);
 }
 
 /* Representative of bucket i: equal relative distance to both ends. */
 static double
 sketch_bucket_value(int32 i)
 {
-	double		lo = sketch_bound(i / M);
-	double		hi = sketch_bound((i + 1) / M);
+	double		lo = sketch_bound(i);
+	double		hi = sketch_bound(i + 1);
 
 	return 2.0 * lo * hi / (lo + hi);
 }

@@ -54,25 +54,29 @@ typedef struct SketchView
 extern void sketch_init(Sketch *s, MemoryContext cxt);
 extern void store_reserve(Sketch *s, SketchStore *st, int32 i);
 /*
- * Bucket of |x| > 0: floor(M * (exponent + fraction of significand)), read
- * straight from the IEEE 754 bits (|x| is clamped to normal numbers).
+ * Bucket of |x| > 0: floor(M * (exponent + fraction of significand)),
+ * computed on the IEEE 754 bits in integers: M * exponent + the top of
+ * M * fraction.  |x| is clamped to [SKETCH_MIN_ABS, SKETCH_MAX_ABS].
  */
 static inline int32
 sketch_index(double a)
 {
 	uint64		bits;
-	double		y;
-	int32		i;
+	uint64		lo_bits,
+				hi_bits;
+	const double lo = SKETCH_MIN_ABS,
+				hi = SKETCH_MAX_ABS;
 
-	if (a < SKETCH_MIN_ABS)
-		a = SKETCH_MIN_ABS;
-	else if (a > SKETCH_MAX_ABS)
-		a = SKETCH_MAX_ABS;
 	memcpy(&bits, &a, sizeof(bits));
-	y = ((double) ((int) ((bits >> 52) & 0x7FF) - 1023) +
-		 (double) (bits & UINT64CONST(0xFFFFFFFFFFFFF)) * (1.0 / 4503599627370496.0)) * SKETCH_BUCKETS_PER_OCTAVE;
-	i = (int32) y;
-	return (y < (double) i) ? i - 1 : i;	/* floor */
+	memcpy(&lo_bits, &lo, sizeof(lo_bits));
+	memcpy(&hi_bits, &hi, sizeof(hi_bits));
+	/* positive doubles order like their bits */
+	if (bits < lo_bits)
+		bits = lo_bits;
+	else if (bits > hi_bits)
+		bits = hi_bits;
+	return SKETCH_BUCKETS_PER_OCTAVE * ((int32) (bits >> 52) - 1023) +
+		(int32) ((SKETCH_BUCKETS_PER_OCTAVE * (bits & UINT64CONST(0xFFFFFFFFFFFFF))) >> 52);
 }
 
 /* Count x (finite) n times.  Inline: the common case is one increment. */

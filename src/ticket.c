@@ -85,32 +85,38 @@ static const ExpandedObjectMethods ticket_methods = {
 
 /* ---------- powers of ten and int128 helpers ---------- */
 
+/* 10000^e as double for e in [-POW10000_RANGE, POW10000_RANGE]. */
+#define POW10000_RANGE 75
+static double pow10000_dbl[2 * POW10000_RANGE + 1];
+
+static void
+init_pow10000(void)
+{
+	int			e;
+
+	/* strtod is correctly rounded: the same table on every platform */
+	for (e = -POW10000_RANGE; e <= POW10000_RANGE; e++)
+		pow10000_dbl[e + POW10000_RANGE] = strtod(psprintf("1e%d", 4 * e), NULL);
+}
+
 #define MAX_POW10 38
 static int128 pow10_128[MAX_POW10 + 1];
-static double pow10_dbl[MAX_POW10 + 1];
 
 static void
 init_pow10(void)
 {
 	int			i;
+	int128		p = 1;
 
 	if (pow10_128[0] == 1)
 		return;
-	pow10_128[0] = 1;
-	pow10_dbl[0] = 1.0;
+
 	for (i = 1; i <= MAX_POW10; i++)
-	{
-		pow10_128[i] = pow10_128[i - 1] * 10;
-		pow10_dbl[i] = pow10_dbl[i - 1] * 10.0;
-	}
+		pow10_128[i] = (p *= 10);
+	init_pow10000();
+	pow10_128[0] = 1;			/* last: marks the tables ready */
 }
 
-/* int128 to double, the common 64-bit case without a library call. */
-static inline double
-int128_to_double(int128 v)
-{
-	return (v >= PG_INT64_MIN && v <= PG_INT64_MAX) ? (double) (int64) v : (double) v;
-}
 
 /* *v *= 10^e; false on overflow. */
 static inline bool
@@ -289,6 +295,33 @@ num_to_int128(const NumParts *n, int scale, int128 *out)
 		return false;
 	*out = n->neg ? -acc : acc;
 	return true;
+}
+
+/*
+ * The amount as double for the sketch, from its digits alone: a function of
+ * the value (numeric digits are normalised), whatever scale the state is at,
+ * so a value lands in the same bucket in every summary.  No division.
+ */
+static inline double
+num_parts_to_double(const NumParts *n, Datum whole)
+{
+	double		acc = 0.0;
+	int			k,
+				e = n->weight - (n->ndigits - 1);
+
+	if (n->ndigits == 0)
+		return 0.0;
+	if (e < -POW10000_RANGE || e > POW10000_RANGE || n->ndigits > 8)
+		return DatumGetFloat8(DirectFunctionCall1(numeric_float8_no_overflow, whole));
+	for (k = 0; k < n->ndigits; k++)
+	{
+		int16		d;
+
+		memcpy(&d, n->digits + 2 * k, sizeof(int16));
+		acc = acc * NBASE + d;
+	}
+	acc *= pow10000_dbl[e + POW10000_RANGE];
+	return n->neg ? -acc : acc;
 }
 
 static double
@@ -720,7 +753,6 @@ ticket_add(TicketState *t, Datum amount)
 	struct varlena *v = amount_bytes(amount);
 	NumParts	np;
 	int128		x;
-	double		dbl = 0.0;
 	bool		full = !(t->flags & TICKET_MEAN_ONLY);
 
 	num_parts(v, &np);
@@ -764,7 +796,6 @@ ticket_add(TicketState *t, Datum amount)
 					t->x[X_MIN] = x;
 				if (t->deals == 0 || x > t->x[X_MAX])
 					t->x[X_MAX] = x;
-				dbl = int128_to_double(x) / pow10_dbl[t->scale];
 			}
 			goto counted;
 		}
@@ -797,13 +828,11 @@ ticket_add(TicketState *t, Datum amount)
 					set_numeric(t, X_MAX, n);
 			}
 		}
-		if (full)
-			dbl = num_to_double(n);
 	}
 
 counted:
 	if (full)
-		sketch_add(&t->sketch, dbl, 1, TYPNAME);
+		sketch_add(&t->sketch, num_parts_to_double(&np, amount), 1, TYPNAME);
 	t->deals = hb_count_add(t->deals, 1, TYPNAME);
 }
 
