@@ -78,7 +78,8 @@ CREATE TABLE tsums AS
 SELECT 1 AS k, ticket_agg(x) t FROM big
 UNION ALL SELECT 2, ticket_agg(i) FROM generate_series(1, 1000) i
 UNION ALL SELECT 3, ticket_agg(x) FROM (VALUES (NULL::numeric)) v(x)
-UNION ALL SELECT 4, ticket_trans('{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":null,"smallest":null,"largest":null,"sketch":null}', 12.5);
+UNION ALL SELECT 4, ticket_trans('{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":null,"smallest":null,"largest":null,"sketch":null}', 12.5)
+UNION ALL SELECT 5, ticket_trans('{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":null,"sum_squares":null,"smallest":null,"largest":null,"sketch":"AAAA"}', 12.5);
 \copy tsums TO 'results/ticket.bin' WITH (FORMAT binary)
 CREATE TABLE tback (LIKE tsums);
 \copy tback FROM 'results/ticket.bin' WITH (FORMAT binary)
@@ -86,3 +87,10 @@ SELECT k, (SELECT x *= y FROM (SELECT a.t) x, (SELECT b.t) y) AS same_bytes FROM
 -- A mean-only summary (avg_ticket's state) answers mean but not percentiles.
 SELECT t, mean(t) FROM tsums WHERE k = 4;
 SELECT median(t) FROM tsums WHERE k = 4;
+-- A sketch-only summary (median_ticket's state) answers percentiles but not the mean.
+SELECT t, median(t) FROM tsums WHERE k = 5;
+SELECT mean(t) FROM tsums WHERE k = 5;
+-- Merging keeps what both sides have; mean-only with sketch-only leaves nothing.
+SELECT deals(r), median(r), r::text LIKE '%"sum":null%' AS sketch_only FROM (SELECT rollup(t) r FROM tsums WHERE k IN (2, 5)) q;
+SELECT rollup(t) FROM tsums WHERE k IN (2, 4);
+SELECT rollup(t) FROM tsums WHERE k IN (4, 5);

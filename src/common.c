@@ -14,6 +14,14 @@
 
 PG_MODULE_MAGIC;
 
+void		_PG_init(void);
+
+void
+_PG_init(void)
+{
+	ticket_init();
+}
+
 void *
 hb_summary_alloc(Size size, HbKind kind)
 {

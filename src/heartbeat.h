@@ -99,6 +99,9 @@ extern void hb_check_version(int64 version, const char *typname);
 extern void hb_check_header(const HbHeader *h, Size size, HbKind kind,
 							const char *typname);
 
+/* Per-family set-up at library load (tables), called from _PG_init. */
+extern void ticket_init(void);
+
 /* Standard normal: quantile function and two-sided tail. */
 extern double hb_norm_quantile(double p);
 

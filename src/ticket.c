@@ -14,9 +14,11 @@
  * back each row, so no transition copies the state, and the sketch's
  * counts grow in a dense array.  It is flattened only when stored or sent.
  *
- * A "mean-only" summary (flag TICKET_MEAN_ONLY) keeps just deals and sum:
- * it is the state of avg_ticket(), whose moving-window inverse must be
- * exact, and which has no use for the rest.
+ * Two partial summaries serve the one-step aggregates, which need less:
+ * "mean-only" (TICKET_MEAN_ONLY) keeps deals and sum, the state of
+ * avg_ticket(), whose moving-window inverse must be exact; "sketch-only"
+ * (TICKET_SKETCH_ONLY) keeps deals and the sketch, the state of
+ * median_ticket().  Merging keeps what both sides have.
  */
 #include "heartbeat.h"
 #include "sketch.h"
@@ -37,6 +39,9 @@
 
 #define TICKET_MEAN_ONLY	0x0001	/* only deals and sum are kept */
 #define TICKET_BIG			0x0002	/* exact values stored as numerics */
+#define TICKET_SKETCH_ONLY	0x0004	/* only deals and the sketch are kept */
+#define TICKET_PARTS		(TICKET_MEAN_ONLY | TICKET_SKETCH_ONLY)
+#define HAS_SKETCH(flags)	(((flags) & TICKET_MEAN_ONLY) == 0)
 
 /* The exact values, in this order: sum, sum of squares, smallest, largest. */
 #define NEXACT		4
@@ -60,7 +65,7 @@ typedef struct TicketFlat
 typedef struct TicketState
 {
 	ExpandedObjectHeader hdr;
-	uint16		flags;			/* TICKET_MEAN_ONLY only; BIG is `big` */
+	uint16		flags;			/* TICKET_PARTS bits; BIG is `big` */
 	bool		big;
 	int64		deals;
 	int64		at_scale;
@@ -102,19 +107,17 @@ init_pow10000(void)
 #define MAX_POW10 38
 static int128 pow10_128[MAX_POW10 + 1];
 
-static void
-init_pow10(void)
+void
+ticket_init(void)
 {
 	int			i;
 	int128		p = 1;
 
-	if (pow10_128[0] == 1)
-		return;
 
 	for (i = 1; i <= MAX_POW10; i++)
 		pow10_128[i] = (p *= 10);
 	init_pow10000();
-	pow10_128[0] = 1;			/* last: marks the tables ready */
+	pow10_128[0] = 1;
 }
 
 
@@ -232,9 +235,23 @@ num_parts(const struct varlena *v, NumParts *n)
  * digits; a digit straddling the scale is divided by 10, 100 or 1000
  * (digits past the display scale are zero in a valid numeric).
  */
-static inline bool
+static pg_attribute_always_inline bool
+num_to_int128_dbl(const NumParts *n, int scale, int128 *out, double *dbl);
+
+static pg_attribute_always_inline bool
 num_to_int128(const NumParts *n, int scale, int128 *out)
 {
+	return num_to_int128_dbl(n, scale, out, NULL);
+}
+
+/*
+ * The same, also giving the value as double (when dbl is not NULL) from the
+ * same pass over the digits: see num_parts_to_double for why from digits.
+ */
+static pg_attribute_always_inline bool
+num_to_int128_dbl(const NumParts *n, int scale, int128 *out, double *dbl)
+{
+	double		dacc = 0.0;
 	int128		acc = 0;
 	int			k,
 				e = 0;
@@ -246,6 +263,8 @@ num_to_int128(const NumParts *n, int scale, int128 *out)
 		int16		d;
 
 		memcpy(&d, n->digits + 2 * k, sizeof(int16));
+		if (dbl)
+			dacc = dacc * NBASE + d;
 		e = 4 * (n->weight - k) + scale;	/* this digit's unit: 10^e */
 		if (e >= 0)
 		{
@@ -294,6 +313,17 @@ num_to_int128(const NumParts *n, int scale, int128 *out)
 	if (e > 0 && !mul_pow10(&acc, e))
 		return false;
 	*out = n->neg ? -acc : acc;
+	if (dbl)
+	{
+		int			de = n->weight - (n->ndigits - 1);
+
+		if (n->ndigits == 0)
+			*dbl = 0.0;
+		else if (de < -POW10000_RANGE || de > POW10000_RANGE || n->ndigits > 8)
+			return false;		/* let the caller take the general path */
+		else
+			*dbl = (n->neg ? -dacc : dacc) * pow10000_dbl[de + POW10000_RANGE];
+	}
 	return true;
 }
 
@@ -367,7 +397,8 @@ num_round(Numeric a, int scale)
 static int
 nexact(uint16 flags)
 {
-	return (flags & TICKET_MEAN_ONLY) ? 1 : NEXACT;
+	/* the exact values kept are a prefix of sum, sum of squares, min, max */
+	return (flags & TICKET_MEAN_ONLY) ? 1 : (flags & TICKET_SKETCH_ONLY) ? 0 : NEXACT;
 }
 
 static inline int
@@ -433,7 +464,7 @@ state_new(MemoryContext parent, uint16 flags)
 	TicketState *t = MemoryContextAllocZero(cxt, sizeof(TicketState));
 
 	EOH_init_header(&t->hdr, &ticket_methods, cxt);
-	t->flags = flags & TICKET_MEAN_ONLY;
+	t->flags = flags & TICKET_PARTS;
 	sketch_init(&t->sketch, cxt);
 	return t;
 }
@@ -463,7 +494,8 @@ flat_parts(const TicketFlat *f, int128 *x, Numeric *nx, const char **sk, const c
 	if (VARSIZE(f) < FLAT_FIXED || f->hdr.kind != HB_KIND_TICKET)
 		flat_corrupt("It is shorter than its header or of another family.");
 	hb_check_version(f->hdr.version, TYPNAME);
-	if (f->hdr.flags & ~(TICKET_MEAN_ONLY | TICKET_BIG))
+	if ((f->hdr.flags & ~(TICKET_PARTS | TICKET_BIG)) ||
+		(f->hdr.flags & TICKET_PARTS) == TICKET_PARTS)
 		flat_corrupt("It has unknown flags.");
 	if (f->deals < 0 || f->scale < 0 || f->scale > NUM_DSCALE_MASK || f->reserved != 0 ||
 		f->at_scale < 0 || f->at_scale > f->deals || (f->deals > 0) != (f->at_scale > 0))
@@ -603,14 +635,18 @@ merge_flat(TicketState *t, const TicketFlat *f)
 	flat_parts(f, x, nx, &sk, &end);
 	if (f->deals == 0)
 	{
-		if (!(f->hdr.flags & TICKET_MEAN_ONLY))
+		if (HAS_SKETCH(f->hdr.flags))
 			(void) sketch_merge_flat(&t->sketch, sk, end, TYPNAME);	/* validates */
 		return;
 	}
-	if (t->deals == 0)
-		t->flags |= f->hdr.flags & TICKET_MEAN_ONLY;
-	else if ((f->hdr.flags & TICKET_MEAN_ONLY) && !(t->flags & TICKET_MEAN_ONLY))
-		t->flags |= TICKET_MEAN_ONLY;	/* merging with a mean-only: keep the mean */
+	/* the merge keeps what both sides have */
+	t->flags |= f->hdr.flags & TICKET_PARTS;
+	if ((t->flags & TICKET_PARTS) == TICKET_PARTS)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("cannot merge a mean-only ticket_summary with a sketch-only one"),
+				 errdetail("The first keeps no percentiles, the second no sum: nothing would be left."),
+				 errhint("Build both with ticket_agg(amount), which keeps everything.")));
 
 	/* scales: afterwards t->scale >= f->scale */
 	if (t->deals == 0)
@@ -679,10 +715,10 @@ merge_flat(TicketState *t, const TicketFlat *f)
 	}
 
 	before = sketch_total(&t->sketch);
-	if (!(t->flags & TICKET_MEAN_ONLY))
+	if (HAS_SKETCH(t->flags))
 	{
-		if (f->hdr.flags & TICKET_MEAN_ONLY)
-			elog(ERROR, "ticket_summary: mean-only summary reached a full merge");
+		if (!HAS_SKETCH(f->hdr.flags))
+			elog(ERROR, "ticket_summary: a summary without sketch reached a sketch merge");
 		(void) sketch_merge_flat(&t->sketch, sk, end, TYPNAME);
 		if (sketch_total(&t->sketch) - before != f->deals)
 			flat_corrupt("Its sketch does not count its deals.");
@@ -697,7 +733,7 @@ state_from_flat(const TicketFlat *f, MemoryContext parent)
 	TicketState *t = state_new(parent, f->hdr.flags);
 
 	merge_flat(t, f);
-	t->flags = f->hdr.flags & TICKET_MEAN_ONLY;
+	t->flags = f->hdr.flags & TICKET_PARTS;
 	return t;
 }
 
@@ -706,7 +742,7 @@ state_from_flat(const TicketFlat *f, MemoryContext parent)
  * read-write expanded object, else a new expanded copy (in the aggregate
  * context when aggregating, so the executor adopts it without copying).
  */
-static TicketState *
+static pg_attribute_always_inline TicketState *
 ticket_state(FunctionCallInfo fcinfo)
 {
 	Datum		d = PG_GETARG_DATUM(0);
@@ -736,6 +772,40 @@ not_finite(void)
 			 errhint("Filter them out, for example with WHERE amount NOT IN ('NaN', 'Infinity', '-Infinity').")));
 }
 
+/* The exact numeric path for one amount: out of line, it is rare. */
+static pg_noinline void
+ticket_add_numeric(TicketState *t, Datum amount, const NumParts *np)
+{
+	bool		full = nexact(t->flags) == NEXACT;
+	Numeric		n = (Numeric) PG_DETOAST_DATUM(amount);
+
+	go_big(t);
+	if (t->deals == 0)
+	{
+		set_numeric(t, X_SUM, n);
+		if (full)
+		{
+			set_numeric(t, X_SUMSQ, num_mul(n, n));
+			set_numeric(t, X_MIN, n);
+			set_numeric(t, X_MAX, n);
+		}
+	}
+	else
+	{
+		set_numeric(t, X_SUM, num_add(t->nx[X_SUM], n));
+		if (full)
+		{
+			set_numeric(t, X_SUMSQ, num_add(t->nx[X_SUMSQ], num_mul(n, n)));
+			if (num_cmp(n, t->nx[X_MIN]) < 0)
+				set_numeric(t, X_MIN, n);
+			if (num_cmp(n, t->nx[X_MAX]) > 0)
+				set_numeric(t, X_MAX, n);
+		}
+	}
+	if (full)
+		sketch_add(&t->sketch, num_parts_to_double(np, amount), 1, TYPNAME);
+}
+
 /* The amount as stored (short header allowed), without a call when plain. */
 static inline struct varlena *
 amount_bytes(Datum amount)
@@ -747,13 +817,14 @@ amount_bytes(Datum amount)
 	return v;
 }
 
-static void
+static pg_attribute_always_inline void
 ticket_add(TicketState *t, Datum amount)
 {
 	struct varlena *v = amount_bytes(amount);
 	NumParts	np;
 	int128		x;
-	bool		full = !(t->flags & TICKET_MEAN_ONLY);
+	double		dbl = 0.0;
+	bool		full = nexact(t->flags) == NEXACT;
 
 	num_parts(v, &np);
 	if (np.special)
@@ -772,7 +843,13 @@ ticket_add(TicketState *t, Datum amount)
 	else if (np.dscale == t->scale)
 		t->at_scale++;
 
-	if (!t->big && num_to_int128(&np, t->scale, &x))
+	if (t->flags & TICKET_SKETCH_ONLY)
+	{
+		sketch_add(&t->sketch, num_parts_to_double(&np, amount), 1, TYPNAME);
+		goto counted;
+	}
+
+	if (!t->big && num_to_int128_dbl(&np, t->scale, &x, full ? &dbl : NULL))
 	{
 		int128		sum = x,
 					sumsq = 0;
@@ -791,6 +868,7 @@ ticket_add(TicketState *t, Datum amount)
 			t->x[X_SUM] = sum;
 			if (full)
 			{
+				sketch_add(&t->sketch, dbl, 1, TYPNAME);
 				t->x[X_SUMSQ] = sumsq;
 				if (t->deals == 0 || x < t->x[X_MIN])
 					t->x[X_MIN] = x;
@@ -801,38 +879,9 @@ ticket_add(TicketState *t, Datum amount)
 		}
 	}
 
-	/* the exact numeric path */
-	{
-		Numeric		n = (Numeric) PG_DETOAST_DATUM(amount);
-
-		go_big(t);
-		if (t->deals == 0)
-		{
-			set_numeric(t, X_SUM, n);
-			if (full)
-			{
-				set_numeric(t, X_SUMSQ, num_mul(n, n));
-				set_numeric(t, X_MIN, n);
-				set_numeric(t, X_MAX, n);
-			}
-		}
-		else
-		{
-			set_numeric(t, X_SUM, num_add(t->nx[X_SUM], n));
-			if (full)
-			{
-				set_numeric(t, X_SUMSQ, num_add(t->nx[X_SUMSQ], num_mul(n, n)));
-				if (num_cmp(n, t->nx[X_MIN]) < 0)
-					set_numeric(t, X_MIN, n);
-				if (num_cmp(n, t->nx[X_MAX]) > 0)
-					set_numeric(t, X_MAX, n);
-			}
-		}
-	}
+	ticket_add_numeric(t, amount, &np);
 
 counted:
-	if (full)
-		sketch_add(&t->sketch, num_parts_to_double(&np, amount), 1, TYPNAME);
 	t->deals = hb_count_add(t->deals, 1, TYPNAME);
 }
 
@@ -842,7 +891,6 @@ ticket_trans(PG_FUNCTION_ARGS)
 {
 	TicketState *t;
 
-	init_pow10();
 	t = ticket_state(fcinfo);
 	ticket_add(t, PG_GETARG_DATUM(1));
 	PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));
@@ -862,7 +910,6 @@ ticket_inv(PG_FUNCTION_ARGS)
 	NumParts	np;
 	int128		x;
 
-	init_pow10();
 	t = ticket_state(fcinfo);
 	num_parts(v, &np);
 	if (np.special)
@@ -900,7 +947,6 @@ ticket_combine(PG_FUNCTION_ARGS)
 {
 	TicketState *t;
 
-	init_pow10();
 	t = ticket_state(fcinfo);
 	merge_flat(t, ticket_flat(PG_GETARG_DATUM(1)));
 	PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));
@@ -920,7 +966,6 @@ typedef struct TicketRead
 static void
 ticket_read(FunctionCallInfo fcinfo, int argno, TicketRead *r)
 {
-	init_pow10();
 	r->f = ticket_flat(PG_GETARG_DATUM(argno));
 	flat_parts(r->f, r->x, r->nx, &r->sk, &r->end);
 }
@@ -932,13 +977,16 @@ read_numeric(const TicketRead *r, int k)
 		: int128_to_numeric(r->x[k], k == X_SUMSQ ? 2 * r->f->scale : r->f->scale);
 }
 
+/* ERROR if the summary is one of the partial kinds in `forbidden`. */
 static void
-need_full(const TicketRead *r, const char *what)
+need(const TicketRead *r, uint16 forbidden, const char *what)
 {
-	if (r->f->hdr.flags & TICKET_MEAN_ONLY)
+	if (r->f->hdr.flags & forbidden)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("this ticket_summary keeps only deals and sum, not %s", what),
+				 errmsg("this ticket_summary keeps only deals and %s, not %s",
+						(r->f->hdr.flags & TICKET_MEAN_ONLY) ? "sum" : "percentiles", what),
+				 errdetail("avg_ticket and median_ticket keep only what they need."),
 				 errhint("Build the summary with ticket_agg(amount).")));
 }
 
@@ -956,6 +1004,7 @@ ticket_mean(PG_FUNCTION_ARGS)
 	TicketRead	r;
 
 	ticket_read(fcinfo, 0, &r);
+	need(&r, TICKET_SKETCH_ONLY, "the mean");
 	if (r.f->deals == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_NUMERIC(ticket_mean_of(&r));
@@ -968,6 +1017,7 @@ ticket_total(PG_FUNCTION_ARGS)
 	TicketRead	r;
 
 	ticket_read(fcinfo, 0, &r);
+	need(&r, TICKET_SKETCH_ONLY, "the total");
 	if (r.f->deals == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_NUMERIC(read_numeric(&r, X_SUM));
@@ -989,7 +1039,7 @@ ticket_extreme(FunctionCallInfo fcinfo, int k, const char *what)
 	TicketRead	r;
 
 	ticket_read(fcinfo, 0, &r);
-	need_full(&r, what);
+	need(&r, TICKET_PARTS, what);
 	if (r.f->deals == 0)
 		PG_RETURN_NULL();
 	PG_RETURN_NUMERIC(read_numeric(&r, k));
@@ -1020,7 +1070,7 @@ ticket_stddev(PG_FUNCTION_ARGS)
 				den;
 
 	ticket_read(fcinfo, 0, &r);
-	need_full(&r, "the sum of squares");
+	need(&r, TICKET_PARTS, "the sum of squares");
 	if (r.f->deals < 2)
 		PG_RETURN_NULL();
 	n = int64_to_numeric(r.f->deals);
@@ -1036,8 +1086,8 @@ static Numeric
 estimate_numeric(const TicketRead *r, double v)
 {
 	Numeric		n = DatumGetNumeric(DirectFunctionCall1(float8_numeric, Float8GetDatum(v)));
-	Numeric		lo = read_numeric(r, X_MIN),
-				hi = read_numeric(r, X_MAX);
+	Numeric		lo,
+				hi;
 
 	/*
 	 * Round to the amounts' scale when that costs under 0.05%, else to six
@@ -1051,6 +1101,10 @@ estimate_numeric(const TicketRead *r, double v)
 		else
 			n = num_round(n, 5 - (int) floor(log10(fabs(v))));
 	}
+	if (nexact(r->f->hdr.flags) < NEXACT)
+		return n;				/* sketch-only: no exact ends to clamp to */
+	lo = read_numeric(r, X_MIN);
+	hi = read_numeric(r, X_MAX);
 	if (num_cmp(n, lo) < 0)
 		return lo;
 	if (num_cmp(n, hi) > 0)
@@ -1064,6 +1118,8 @@ ticket_quantile(const TicketRead *r, const SketchView *v, double p)
 {
 	double		rank = ceil(p * (double) r->f->deals);
 
+	if (nexact(r->f->hdr.flags) < NEXACT)
+		return estimate_numeric(r, sketch_view_quantile(v, p));
 	if (rank <= 1.0)
 		return read_numeric(r, X_MIN);
 	if (rank >= (double) r->f->deals)
@@ -1085,7 +1141,7 @@ static bool
 ticket_view(FunctionCallInfo fcinfo, TicketRead *r, SketchView *v)
 {
 	ticket_read(fcinfo, 0, r);
-	need_full(r, "percentiles");
+	need(r, TICKET_MEAN_ONLY, "percentiles");
 	sketch_view(v, r->sk, r->end, TYPNAME);
 	if (v->total != r->f->deals)
 		flat_corrupt("Its sketch does not count its deals.");
@@ -1175,7 +1231,7 @@ ticket_summary_out(PG_FUNCTION_ARGS)
 						k < nexact(r.f->hdr.flags) && (r.f->deals > 0 || k < X_MIN)
 						? DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(read_numeric(&r, k))))
 						: NULL, false);
-	if (r.f->hdr.flags & TICKET_MEAN_ONLY)
+	if (!HAS_SKETCH(r.f->hdr.flags))
 		hb_text_out_raw(&buf, "sketch", NULL, false);
 	else
 	{
@@ -1196,7 +1252,7 @@ ticket_summary_out(PG_FUNCTION_ARGS)
  * so it is canonical whatever the input looked like.
  */
 static Datum
-ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, bool mean_only,
+ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, uint16 parts,
 				  const char *sketch, int sketch_len, int errcode_)
 {
 	TicketState *t;
@@ -1210,7 +1266,7 @@ ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, bool me
 		BAD("The scale must be between 0 and %d.", NUM_DSCALE_MASK);
 	if (deals == 0 ? at_scale != 0 : (at_scale < 1 || at_scale > deals))
 		BAD("at_scale must be between 1 and the number of deals (0 without deals).");
-	t = state_new(CurrentMemoryContext, mean_only ? TICKET_MEAN_ONLY : 0);
+	t = state_new(CurrentMemoryContext, parts);
 	t->deals = deals;
 	t->scale = (int32) scale;
 	t->at_scale = (int32) at_scale;
@@ -1235,7 +1291,7 @@ ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, bool me
 			BAD("\"%s\" has more decimals than the scale allows.", exact_keys[k]);
 		set_numeric(t, k, nx[k]);
 	}
-	if (!mean_only && deals > 0)
+	if (nexact(parts) == NEXACT && deals > 0)
 	{
 		Numeric		lo = t->nx[X_MIN],
 					hi = t->nx[X_MAX],
@@ -1247,7 +1303,7 @@ ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, bool me
 		if (num_cmp(t->nx[X_SUMSQ], int64_to_numeric(0)) < 0)
 			BAD("The sum of squares is negative.");
 	}
-	if (!mean_only)
+	if (HAS_SKETCH(parts))
 	{
 		sketch_init(&probe, CurrentMemoryContext);
 		if (sketch_merge_flat(&probe, sketch, sketch + sketch_len, TYPNAME) != sketch + sketch_len)
@@ -1283,8 +1339,8 @@ ticket_summary_in(PG_FUNCTION_ARGS)
 	char	   *bytes = NULL;
 	int			len = 0,
 				k;
+	uint16		parts;
 
-	init_pow10();
 	hb_text_begin(&r, str, TYPNAME);
 	deals = hb_text_int64_field(&r, "deals");
 	scale = hb_text_int64_field(&r, "scale");
@@ -1300,11 +1356,16 @@ ticket_summary_in(PG_FUNCTION_ARGS)
 		if (len < 0)
 			hb_text_bad(&r, "The sketch is not valid base64.");
 	}
-	else
-		for (k = 1; k < NEXACT; k++)
-			if (nx[k] != NULL)
-				hb_text_bad(&r, "A summary without a sketch keeps only deals and sum: the other values must be null.");
-	PG_RETURN_DATUM(ticket_from_parts(deals, scale, at_scale, nx, sketch == NULL, bytes, len,
+	/* which parts: no sketch = mean-only, no sum = sketch-only */
+	parts = sketch == NULL ? TICKET_MEAN_ONLY : nx[X_SUM] == NULL ? TICKET_SKETCH_ONLY : 0;
+	if (sketch == NULL && nx[X_SUM] == NULL)
+		hb_text_bad(&r, "A summary needs a sum, a sketch or both.");
+	for (k = nexact(parts); k < NEXACT; k++)
+		if (nx[k] != NULL)
+			hb_text_bad(&r, parts == TICKET_MEAN_ONLY
+						? "A summary without a sketch keeps only deals and sum: the other values must be null."
+						: "A summary without a sum keeps only deals and the sketch: the other values must be null.");
+	PG_RETURN_DATUM(ticket_from_parts(deals, scale, at_scale, nx, parts, bytes, len,
 									  ERRCODE_INVALID_TEXT_REPRESENTATION));
 }
 
@@ -1319,7 +1380,7 @@ ticket_summary_send(PG_FUNCTION_ARGS)
 	ticket_read(fcinfo, 0, &r);
 	pq_begintypsend(&buf);
 	hb_send_header(&buf, HB_KIND_TICKET);
-	pq_sendbyte(&buf, (r.f->hdr.flags & TICKET_MEAN_ONLY) ? 1 : 0);
+	pq_sendbyte(&buf, r.f->hdr.flags & TICKET_PARTS);
 	pq_sendint64(&buf, r.f->deals);
 	pq_sendint64(&buf, r.f->at_scale);
 	pq_sendint32(&buf, r.f->scale);
@@ -1352,7 +1413,7 @@ ticket_summary_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	Numeric		nx[NEXACT] = {NULL, NULL, NULL, NULL};
-	bool		mean_only;
+	uint16		parts;
 	int64		deals;
 	int64		at_scale;
 	int32		scale,
@@ -1360,15 +1421,19 @@ ticket_summary_recv(PG_FUNCTION_ARGS)
 	const char *sk;
 	int			k;
 
-	init_pow10();
 	hb_recv_header(buf, HB_KIND_TICKET, TYPNAME);
 	if (buf->cursor >= buf->len)
 		recv_int32(buf);		/* reports truncation */
-	mean_only = pq_getmsgbyte(buf) != 0;
+	parts = pq_getmsgbyte(buf);
+	if (parts != 0 && parts != TICKET_MEAN_ONLY && parts != TICKET_SKETCH_ONLY)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary %s value", TYPNAME),
+				 errdetail("Unknown summary parts %d.", parts)));
 	deals = hb_recv_int64(buf, TYPNAME);
 	at_scale = hb_recv_int64(buf, TYPNAME);
 	scale = recv_int32(buf);
-	for (k = 0; k < nexact(mean_only ? TICKET_MEAN_ONLY : 0); k++)
+	for (k = 0; k < nexact(parts); k++)
 	{
 		StringInfoData nb;
 
@@ -1392,11 +1457,11 @@ ticket_summary_recv(PG_FUNCTION_ARGS)
 				 errdetail("The sketch's length is out of range.")));
 	sk = pq_getmsgbytes(buf, len);
 	hb_recv_end(buf, TYPNAME);
-	if (mean_only && len != 0)
+	if (!HAS_SKETCH(parts) && len != 0)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
 				 errmsg("invalid binary %s value", TYPNAME),
 				 errdetail("A summary without a sketch carries sketch bytes.")));
-	PG_RETURN_DATUM(ticket_from_parts(deals, scale, at_scale, nx, mean_only, sk, len,
+	PG_RETURN_DATUM(ticket_from_parts(deals, scale, at_scale, nx, parts, sk, len,
 									  ERRCODE_INVALID_BINARY_REPRESENTATION));
 }

@@ -121,12 +121,13 @@ CREATE AGGREGATE avg_ticket(amount numeric) (
     PARALLEL = SAFE
 );
 
+-- median_ticket keeps a sketch-only summary (no exact sums): cheaper.
 CREATE AGGREGATE median_ticket(amount numeric) (
     SFUNC = ticket_trans,
     STYPE = ticket_summary,
     FINALFUNC = median,
     COMBINEFUNC = ticket_combine,
-    INITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":0,"smallest":null,"largest":null,"sketch":"AAAA"}',
+    INITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":null,"sum_squares":null,"smallest":null,"largest":null,"sketch":"AAAA"}',
     PARALLEL = SAFE
 );
 
