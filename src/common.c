@@ -11,6 +11,7 @@
 #include "common/int.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
+#include "utils/memutils.h"
 
 PG_MODULE_MAGIC;
 
@@ -41,6 +42,22 @@ hb_count_overflow(const char *typname)
 				 errmsg("%s count out of range", typname),
 				 errdetail("A count would exceed the largest bigint, %lld.",
 						   (long long) PG_INT64_MAX)));
+}
+
+MemoryContext
+hb_state_parent(FunctionCallInfo fcinfo)
+{
+	MemoryContext parent = CurrentMemoryContext;
+
+	if (hb_in_aggregate(fcinfo))
+		(void) AggCheckCallContext(fcinfo, &parent);
+	return parent;
+}
+
+MemoryContext
+hb_state_context(MemoryContext parent)
+{
+	return AllocSetContextCreate(parent, "heartbeat summary", ALLOCSET_SMALL_SIZES);
 }
 
 void

@@ -15,6 +15,7 @@
 #include "fmgr.h"
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
+#include "utils/expandeddatum.h"
 
 /* The format version written by this build; readers accept 1..this. */
 #define HB_FORMAT_VERSION	1
@@ -49,6 +50,30 @@ hb_in_aggregate(FunctionCallInfo fcinfo)
 	return fcinfo->context != NULL &&
 		(IsA(fcinfo->context, AggState) || IsA(fcinfo->context, WindowAggState));
 }
+
+/*
+ * Growing states are expanded objects (utils/expandeddatum.h).  The
+ * executor passes the read-write pointer a transition function returned
+ * back to it on the next row; hb_rw_state() recognises it (NULL otherwise:
+ * build a new state under hb_state_parent(), in a context from
+ * hb_state_context(), and the executor adopts it without a copy).
+ */
+static inline ExpandedObjectHeader *
+hb_rw_state(FunctionCallInfo fcinfo, const ExpandedObjectMethods *methods)
+{
+	Datum		d = PG_GETARG_DATUM(0);
+
+	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) && hb_in_aggregate(fcinfo))
+	{
+		ExpandedObjectHeader *h = DatumGetEOHP(d);
+
+		if (h->eoh_methods == methods)
+			return h;
+	}
+	return NULL;
+}
+extern MemoryContext hb_state_parent(FunctionCallInfo fcinfo);
+extern MemoryContext hb_state_context(MemoryContext parent);
 
 /* a + b for counts; ERROR instead of wrapping.  Inline: it runs per row. */
 extern void hb_count_overflow(const char *typname) pg_attribute_noreturn();

@@ -352,7 +352,7 @@ view_bucket(void *arg, int32 index, int64 count)
 	v->nbuckets++;
 }
 
-void
+const char *
 sketch_view(SketchView *v, const char *p, const char *end, const char *typname)
 {
 	uint64		zeros;
@@ -371,8 +371,6 @@ sketch_view(SketchView *v, const char *p, const char *end, const char *typname)
 	npos = v->nbuckets;
 	a.sign = -1.0;
 	p = store_walk(p, end, typname, view_bucket, &a);
-	if (p != end)
-		sketch_corrupt(typname, "unexpected bytes after the sketch");
 	/* order: negatives (by |x| descending), zero, positives ascending */
 	{
 		int			nneg = v->nbuckets - npos;
@@ -403,6 +401,7 @@ sketch_view(SketchView *v, const char *p, const char *end, const char *typname)
 		v->count = count;
 		v->nbuckets = n;
 	}
+	return p;
 }
 
 double

@@ -107,9 +107,10 @@ extern char *sketch_flatten(const Sketch *s, char *dst);
 /* Adds a flat sketch [p, end) into s; ERROR if malformed. Returns the end. */
 extern const char *sketch_merge_flat(Sketch *s, const char *p, const char *end,
 									 const char *typname);
-/* Decodes a flat sketch for quantiles; ERROR if malformed. */
-extern void sketch_view(SketchView *v, const char *p, const char *end,
-						const char *typname);
+/* Decodes the flat sketch at p for quantiles; ERROR if malformed.  Returns
+ * the end of that sketch (another may follow). */
+extern const char *sketch_view(SketchView *v, const char *p, const char *end,
+							   const char *typname);
 /* Value at rank ceil(q * total) (as percentile_disc), q in [0, 1]. */
 extern double sketch_view_quantile(const SketchView *v, double q);
 

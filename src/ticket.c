@@ -460,7 +460,7 @@ rescale(TicketState *t, int s)
 static TicketState *
 state_new(MemoryContext parent, uint16 flags)
 {
-	MemoryContext cxt = AllocSetContextCreate(parent, "ticket_summary", ALLOCSET_SMALL_SIZES);
+	MemoryContext cxt = hb_state_context(parent);
 	TicketState *t = MemoryContextAllocZero(cxt, sizeof(TicketState));
 
 	EOH_init_header(&t->hdr, &ticket_methods, cxt);
@@ -745,19 +745,11 @@ state_from_flat(const TicketFlat *f, MemoryContext parent)
 static pg_attribute_always_inline TicketState *
 ticket_state(FunctionCallInfo fcinfo)
 {
-	Datum		d = PG_GETARG_DATUM(0);
-	MemoryContext parent = CurrentMemoryContext;
+	TicketState *t = (TicketState *) hb_rw_state(fcinfo, &ticket_methods);
 
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) && hb_in_aggregate(fcinfo))
-	{
-		TicketState *t = (TicketState *) DatumGetEOHP(d);
-
-		Assert(t->hdr.eoh_methods == &ticket_methods);
+	if (t != NULL)
 		return t;
-	}
-	if (hb_in_aggregate(fcinfo))
-		(void) AggCheckCallContext(fcinfo, &parent);
-	return state_from_flat(ticket_flat(d), parent);
+	return state_from_flat(ticket_flat(PG_GETARG_DATUM(0)), hb_state_parent(fcinfo));
 }
 
 /* ---------- adding one amount ---------- */
@@ -1142,7 +1134,8 @@ ticket_view(FunctionCallInfo fcinfo, TicketRead *r, SketchView *v)
 {
 	ticket_read(fcinfo, 0, r);
 	need(r, TICKET_MEAN_ONLY, "percentiles");
-	sketch_view(v, r->sk, r->end, TYPNAME);
+	if (sketch_view(v, r->sk, r->end, TYPNAME) != r->end)
+		flat_corrupt("Unexpected bytes after its sketch.");
 	if (v->total != r->f->deals)
 		flat_corrupt("Its sketch does not count its deals.");
 	return r->f->deals > 0;
