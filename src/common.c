@@ -8,6 +8,7 @@
 #include <ctype.h>
 #include <math.h>
 
+#include "common/base64.h"
 #include "common/int.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
@@ -227,6 +228,28 @@ void
 hb_text_out_end(StringInfo buf)
 {
 	appendStringInfoChar(buf, '}');
+}
+
+char *
+hb_base64(const char *bytes, int len)
+{
+	char	   *out = palloc(pg_b64_enc_len(len) + 1);
+	int			n = pg_b64_encode(bytes, len, out, pg_b64_enc_len(len));
+
+	out[n < 0 ? 0 : n] = '\0';
+	return out;
+}
+
+char *
+hb_unbase64(HbTextReader *r, const char *text, int *len)
+{
+	int			tlen = strlen(text);
+	char	   *out = palloc(pg_b64_dec_len(tlen) + 1);
+
+	*len = pg_b64_decode(text, tlen, out, pg_b64_dec_len(tlen));
+	if (*len < 0)
+		hb_text_bad(r, "A sketch is not valid base64.");
+	return out;
 }
 
 /* ---------- binary ---------- */

@@ -24,7 +24,8 @@
 typedef enum HbKind
 {
 	HB_KIND_CONVERSION = 1,
-	HB_KIND_TICKET = 2
+	HB_KIND_TICKET = 2,
+	HB_KIND_CYCLE = 3
 } HbKind;
 
 typedef struct HbHeader
@@ -110,6 +111,10 @@ extern void hb_text_out_int64(StringInfo buf, const char *key, int64 value);
 /* ,"key":value, value written as is (NULL: null) or quoted. */
 extern void hb_text_out_raw(StringInfo buf, const char *key, const char *value, bool quote);
 extern void hb_text_out_end(StringInfo buf);
+
+/* Base64 for byte payloads (sketches) in text forms. */
+extern char *hb_base64(const char *bytes, int len);
+extern char *hb_unbase64(HbTextReader *r, const char *text, int *len);
 
 /* Binary I/O of the header. */
 extern void hb_send_header(StringInfo buf, HbKind kind);

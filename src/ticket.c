@@ -26,7 +26,6 @@
 #include <math.h>
 
 #include "catalog/pg_type.h"
-#include "common/base64.h"
 #include "libpq/pqformat.h"
 #include "utils/array.h"
 #include "utils/builtins.h"
@@ -1227,14 +1226,7 @@ ticket_summary_out(PG_FUNCTION_ARGS)
 	if (!HAS_SKETCH(r.f->hdr.flags))
 		hb_text_out_raw(&buf, "sketch", NULL, false);
 	else
-	{
-		int			len = r.end - r.sk;
-		char	   *b64 = palloc(pg_b64_enc_len(len) + 1);
-		int			n = pg_b64_encode(r.sk, len, b64, pg_b64_enc_len(len));
-
-		b64[n] = '\0';
-		hb_text_out_raw(&buf, "sketch", b64, true);
-	}
+		hb_text_out_raw(&buf, "sketch", hb_base64(r.sk, r.end - r.sk), true);
 	hb_text_out_end(&buf);
 	PG_RETURN_CSTRING(buf.data);
 }
@@ -1343,12 +1335,7 @@ ticket_summary_in(PG_FUNCTION_ARGS)
 	sketch = hb_text_value_field(&r, "sketch");
 	hb_text_end(&r);
 	if (sketch != NULL)
-	{
-		bytes = palloc(pg_b64_dec_len(strlen(sketch)) + 1);
-		len = pg_b64_decode(sketch, strlen(sketch), bytes, pg_b64_dec_len(strlen(sketch)));
-		if (len < 0)
-			hb_text_bad(&r, "The sketch is not valid base64.");
-	}
+		bytes = hb_unbase64(&r, sketch, &len);
 	/* which parts: no sketch = mean-only, no sum = sketch-only */
 	parts = sketch == NULL ? TICKET_MEAN_ONLY : nx[X_SUM] == NULL ? TICKET_SKETCH_ONLY : 0;
 	if (sketch == NULL && nx[X_SUM] == NULL)
