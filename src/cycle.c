@@ -291,6 +291,8 @@ cycle_trans_asof(PG_FUNCTION_ARGS)
 	o = PG_GETARG_TIMESTAMPTZ(1);
 	a = PG_GETARG_TIMESTAMPTZ(3);
 	check_as_of(!TIMESTAMP_NOT_FINITE(a));
+	if (o > a)					/* opened after as_of: not a deal yet */
+		PG_RETURN_DATUM(cycle_result(t));
 	if (!PG_ARGISNULL(2))
 		c = PG_GETARG_TIMESTAMPTZ(2);
 	if (TIMESTAMP_NOT_FINITE(o) || (!PG_ARGISNULL(2) && TIMESTAMP_NOT_FINITE(c)))
@@ -335,6 +337,8 @@ cycle_trans_date_asof(PG_FUNCTION_ARGS)
 	o = PG_GETARG_DATEADT(1);
 	a = PG_GETARG_DATEADT(3);
 	check_as_of(!DATE_NOT_FINITE(a));
+	if (o > a)					/* opened after as_of: not a deal yet */
+		PG_RETURN_DATUM(cycle_result(t));
 	if (!PG_ARGISNULL(2))
 		c = PG_GETARG_DATEADT(2);
 	if (DATE_NOT_FINITE(o) || (!PG_ARGISNULL(2) && DATE_NOT_FINITE(c)))
