@@ -33,12 +33,16 @@ avg_ticket vs avg|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.avg_t
 median_ticket vs percentile_cont(0.5)|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.median_ticket(amount) FROM deals|SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) FROM deals
 ticket_agg per rep vs avg, min, max, percentile_disc per rep|SET max_parallel_workers_per_gather = 0|SELECT rep, heartbeat.ticket_agg(amount) FROM deals GROUP BY rep|SELECT rep, avg(amount), min(amount), max(amount), percentile_disc(0.5) WITHIN GROUP (ORDER BY amount) FROM deals GROUP BY rep
 moving avg_ticket (ROWS 1000) vs avg|SET max_parallel_workers_per_gather = 0|SELECT max(r) FROM (SELECT heartbeat.avg_ticket(amount) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q|SELECT max(r) FROM (SELECT avg(amount) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q
+avg_cycle vs avg(closed - opened)|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.avg_cycle(opened_at, closed_at) FROM deals|SELECT avg(closed_at - opened_at) FROM deals
+median_cycle vs percentile_cont(0.5)|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.median_cycle(opened_at, closed_at) FROM deals|SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY closed_at - opened_at) FROM deals
+cycle_agg as_of per month vs naive avg and percentile_disc per month|SET max_parallel_workers_per_gather = 0|SELECT date_trunc('month', opened_at), heartbeat.cycle_agg(opened_at, closed_at, '2026-11-01') FROM deals GROUP BY 1|SELECT date_trunc('month', opened_at), avg(closed_at - opened_at), percentile_disc(0.5) WITHIN GROUP (ORDER BY closed_at - opened_at) FROM deals GROUP BY 1
 SQL
 )
 # Parallel speed-up: the same heartbeat query with 2 workers vs none.
 PARALLEL=$(cat <<'SQL'
 conversion_rate, 2 workers vs none|SELECT heartbeat.conversion_rate(won) FROM deals
 ticket_agg, 2 workers vs none|SELECT heartbeat.ticket_agg(amount) FROM deals
+cycle_agg, 2 workers vs none|SELECT heartbeat.cycle_agg(opened_at, closed_at) FROM deals
 SQL
 )
 

@@ -59,15 +59,32 @@ SELECT rep, count(*) AS won, round(avg_ticket(amount), 2) AS avg_ticket, median_
   FROM deals WHERE won GROUP BY rep ORDER BY median_ticket DESC;
 
 \echo
+\echo '== Sales cycle per month of opening, as of 2026-11-01 =='
+\echo '   naive = mean over closed deals only; survival = Kaplan-Meier, open deals counted as censored'
+SELECT month, closed_deals(c) AS closed, open_deals(c) AS open,
+       justify_hours(date_trunc('hour', mean(c))) AS naive_mean,
+       date_trunc('hour', median(c)) AS naive_median,
+       date_trunc('hour', survival_median(c)) AS survival_median,
+       round(close_probability(c, '30 days')::numeric, 2) AS p_30d,
+       round(close_probability(c, '60 days')::numeric, 2) AS p_60d,
+       round(close_probability(c, '90 days')::numeric, 2) AS p_90d
+  FROM (SELECT date_trunc('month', opened_at)::date AS month,
+               cycle_agg(opened_at, closed_at, '2026-11-01') AS c
+          FROM deals WHERE opened_at >= '2026-01-01' AND opened_at < '2026-11-01' GROUP BY 1) q
+ ORDER BY month;
+
+\echo
 \echo '== Stored summaries: a materialized view per day and rep, rolled up to quarters =='
 CREATE MATERIALIZED VIEW daily_rep AS
 SELECT opened_at::date AS day, rep, conversion_agg(won) AS conversion,
-       ticket_agg(amount) FILTER (WHERE won) AS ticket
+       ticket_agg(amount) FILTER (WHERE won) AS ticket,
+       cycle_agg(opened_at, closed_at, '2026-11-01') AS cycle
   FROM deals GROUP BY 1, 2;
 CREATE UNIQUE INDEX ON daily_rep (day, rep);
 SELECT date_trunc('quarter', day)::date AS quarter, rollup(conversion) AS conversion,
        round(rate(rollup(conversion))::numeric, 4) AS win_rate,
-       round(mean(rollup(ticket)), 2) AS avg_ticket, median(rollup(ticket)) AS median_ticket
+       round(mean(rollup(ticket)), 2) AS avg_ticket, median(rollup(ticket)) AS median_ticket,
+       date_trunc('hour', survival_median(rollup(cycle))) AS cycle_median
   FROM daily_rep GROUP BY 1 ORDER BY 1;
 CREATE TEMP TABLE before_refresh AS SELECT day, rep, ctid AS tid FROM daily_rep;
 REFRESH MATERIALIZED VIEW CONCURRENTLY daily_rep;
