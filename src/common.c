@@ -309,6 +309,16 @@ hb_recv_end(StringInfo buf, const char *typname)
 
 /* ---------- statistics ---------- */
 
+void
+hb_check_percentile(double p)
+{
+	if (!(p >= 0.0 && p <= 1.0))
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("percentile must be between 0 and 1, got %g", p),
+				 errhint("Use for example 0.5 for the median or 0.9 for the 90th percentile.")));
+}
+
 /*
  * Quantile of the standard normal distribution.  A rational approximation
  * (P. J. Acklam's, relative error below 1.2e-9) refined by two Halley steps

@@ -273,33 +273,45 @@ cycle_trans(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(cycle_result(t));
 }
 
-/* cycle_trans_asof(state, opened, closed, as_of): not strict (closed may be NULL). */
-PG_FUNCTION_INFO_V1(cycle_trans_asof);
-Datum
-cycle_trans_asof(PG_FUNCTION_ARGS)
+/*
+ * The as_of forms, on the microsecond time line; not strict (closed may be
+ * NULL).  A NULL opened or as_of ignores the row; an infinite as_of is an
+ * ERROR; a deal opened after as_of is ignored, even a dirty one.
+ */
+static Datum
+cycle_asof_common(FunctionCallInfo fcinfo, bool o_finite, int64 o, bool c_finite, int64 c,
+				  bool a_finite, int64 a)
 {
 	CycleState *t;
-	TimestampTz o,
-				c = 0,
-				a;
 
 	if (PG_ARGISNULL(0))
-		elog(ERROR, "cycle_trans_asof: the state cannot be NULL");
+		elog(ERROR, "cycle_trans: the state cannot be NULL");
 	t = cycle_state(fcinfo);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
 		PG_RETURN_DATUM(cycle_result(t));
-	o = PG_GETARG_TIMESTAMPTZ(1);
-	a = PG_GETARG_TIMESTAMPTZ(3);
-	check_as_of(!TIMESTAMP_NOT_FINITE(a));
+	check_as_of(a_finite);
 	if (o > a)					/* opened after as_of: not a deal yet */
 		PG_RETURN_DATUM(cycle_result(t));
-	if (!PG_ARGISNULL(2))
-		c = PG_GETARG_TIMESTAMPTZ(2);
-	if (TIMESTAMP_NOT_FINITE(o) || (!PG_ARGISNULL(2) && TIMESTAMP_NOT_FINITE(c)))
+	if (!o_finite || (!PG_ARGISNULL(2) && !c_finite))
 		t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
 	else
 		cycle_add(t, o, !PG_ARGISNULL(2), c, true, a);
 	PG_RETURN_DATUM(cycle_result(t));
+}
+
+#define ARG_TS(n) (PG_ARGISNULL(n) ? 0 : PG_GETARG_TIMESTAMPTZ(n))
+#define ARG_DATE(n) (PG_ARGISNULL(n) ? 0 : PG_GETARG_DATEADT(n))
+
+PG_FUNCTION_INFO_V1(cycle_trans_asof);
+Datum
+cycle_trans_asof(PG_FUNCTION_ARGS)
+{
+	TimestampTz o = ARG_TS(1),
+				c = ARG_TS(2),
+				a = ARG_TS(3);
+
+	return cycle_asof_common(fcinfo, !TIMESTAMP_NOT_FINITE(o), o, !TIMESTAMP_NOT_FINITE(c), c,
+							 !TIMESTAMP_NOT_FINITE(a), a);
 }
 
 /* Dates: whole days, whatever the TimeZone. */
@@ -324,28 +336,13 @@ PG_FUNCTION_INFO_V1(cycle_trans_date_asof);
 Datum
 cycle_trans_date_asof(PG_FUNCTION_ARGS)
 {
-	CycleState *t;
-	DateADT		o,
-				c = 0,
-				a;
+	DateADT		o = ARG_DATE(1),
+				c = ARG_DATE(2),
+				a = ARG_DATE(3);
 
-	if (PG_ARGISNULL(0))
-		elog(ERROR, "cycle_trans_date_asof: the state cannot be NULL");
-	t = cycle_state(fcinfo);
-	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
-		PG_RETURN_DATUM(cycle_result(t));
-	o = PG_GETARG_DATEADT(1);
-	a = PG_GETARG_DATEADT(3);
-	check_as_of(!DATE_NOT_FINITE(a));
-	if (o > a)					/* opened after as_of: not a deal yet */
-		PG_RETURN_DATUM(cycle_result(t));
-	if (!PG_ARGISNULL(2))
-		c = PG_GETARG_DATEADT(2);
-	if (DATE_NOT_FINITE(o) || (!PG_ARGISNULL(2) && DATE_NOT_FINITE(c)))
-		t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
-	else
-		cycle_add(t, DAY_US(o), !PG_ARGISNULL(2), DAY_US(c), true, DAY_US(a));
-	PG_RETURN_DATUM(cycle_result(t));
+	/* infinite dates are int32 extremes: they order like infinite timestamps */
+	return cycle_asof_common(fcinfo, !DATE_NOT_FINITE(o), DAY_US(o), !DATE_NOT_FINITE(c), DAY_US(c),
+							 !DATE_NOT_FINITE(a), DAY_US(a));
 }
 
 /* Inverse for avg_cycle's moving windows: exact on counts and sum. */
@@ -514,15 +511,6 @@ cycle_views(const CycleRead *r, SketchView *done, SketchView *cens)
 		cycle_corrupt("Its sketches do not count its deals.");
 }
 
-static void
-check_p(double p)
-{
-	if (!(p >= 0.0 && p <= 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("percentile must be between 0 and 1, got %g", p),
-				 errhint("Use for example 0.5 for the median.")));
-}
 
 /* A duration estimate, rounded to the second (the sketch is good to 0.4%). */
 static Interval *
@@ -538,7 +526,7 @@ cycle_quantile(FunctionCallInfo fcinfo, double p)
 	SketchView	done,
 				cens;
 
-	check_p(p);
+	hb_check_percentile(p);
 	cycle_read(fcinfo, 0, &r);
 	cycle_views(&r, &done, &cens);
 	if (r.f->closed == 0)
@@ -633,7 +621,7 @@ cycle_survival(FunctionCallInfo fcinfo, double p)
 				cens;
 	KmFind		k = {1.0 - p, 0.0, false};
 
-	check_p(p);
+	hb_check_percentile(p);
 	cycle_read(fcinfo, 0, &r);
 	cycle_views(&r, &done, &cens);
 	if (p == 0.0)

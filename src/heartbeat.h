@@ -132,6 +132,9 @@ extern void hb_check_header(const HbHeader *h, Size size, HbKind kind,
 /* Per-family set-up at library load (tables), called from _PG_init. */
 extern void ticket_init(void);
 
+/* ERROR unless 0 <= p <= 1. */
+extern void hb_check_percentile(double p);
+
 /* Standard normal: quantile function and two-sided tail. */
 extern double hb_norm_quantile(double p);
 

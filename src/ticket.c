@@ -1118,15 +1118,6 @@ ticket_quantile(const TicketRead *r, const SketchView *v, double p)
 	return estimate_numeric(r, sketch_view_quantile(v, p));
 }
 
-static void
-check_p(double p)
-{
-	if (!(p >= 0.0 && p <= 1.0))
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-				 errmsg("percentile must be between 0 and 1, got %g", p),
-				 errhint("Use for example 0.5 for the median or 0.9 for the 90th percentile.")));
-}
 
 static bool
 ticket_view(FunctionCallInfo fcinfo, TicketRead *r, SketchView *v)
@@ -1148,7 +1139,7 @@ ticket_percentile(PG_FUNCTION_ARGS)
 	SketchView	v;
 	double		p = PG_GETARG_FLOAT8(1);
 
-	check_p(p);
+	hb_check_percentile(p);
 	if (!ticket_view(fcinfo, &r, &v))
 		PG_RETURN_NULL();
 	PG_RETURN_NUMERIC(ticket_quantile(&r, &v, p));
@@ -1188,7 +1179,7 @@ ticket_percentiles(PG_FUNCTION_ARGS)
 	deconstruct_array(ps, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &pv, &pnull, &n);
 	for (k = 0; k < n; k++)
 		if (!pnull[k])
-			check_p(DatumGetFloat8(pv[k]));
+			hb_check_percentile(DatumGetFloat8(pv[k]));
 	if (!ticket_view(fcinfo, &r, &v))
 		PG_RETURN_NULL();
 	out = palloc(sizeof(Datum) * Max(n, 1));
