@@ -1,0 +1,1253 @@
+/*
+ * retention.c - the retention family: who comes back, period by period and
+ * cohort by cohort, and with how much revenue.
+ *
+ * retention_summary is the set of distinct (customer, active period) pairs,
+ * with the revenue of each pair when asked for.  Periods are cut as
+ * date_trunc cuts them (timestamptz in the session TimeZone).  Customer keys
+ * are bigint (exact) or a 64-bit hash of text or uuid keys (FNV-1a over the
+ * bytes, then a splitmix64 finaliser: the same on every platform).
+ *
+ * While aggregating, the state is an expanded object holding a hash set of
+ * pairs (memory: the number of distinct pairs).  Flat, the pairs are sorted
+ * by customer and period and written as varints: per customer a key delta,
+ * a period count, period gaps and, with revenue, the amounts scaled to the
+ * largest number of decimals seen.  Equal sets of pairs give equal bytes.
+ */
+#include "heartbeat.h"
+
+#include <math.h>
+
+#include "catalog/pg_type.h"
+#include "datatype/timestamp.h"
+#include "funcapi.h"
+#include "libpq/pqformat.h"
+#include "miscadmin.h"
+#include "pgtime.h"
+#include "utils/builtins.h"
+#include "utils/date.h"
+#include "utils/datetime.h"
+#include "utils/numeric.h"
+#include "utils/timestamp.h"
+#include "utils/uuid.h"
+
+#define TYPNAME "retention_summary"
+
+#define RET_REVENUE		0x0001	/* pairs carry revenue */
+#define RET_HASHED		0x0002	/* keys are hashes of text or uuid */
+
+enum
+{
+	G_NONE = 0, G_DAY, G_WEEK, G_MONTH, G_QUARTER, G_YEAR
+};
+static const char *const gran_names[] = {NULL, "day", "week", "month", "quarter", "year"};
+
+typedef struct RetFlat
+{
+	HbHeader	hdr;			/* hdr.flags: RET_* */
+	int32		granularity;	/* G_*, G_NONE only when empty */
+	int32		rev_scale;		/* decimals of the revenue amounts */
+	int64		customers;
+	int64		pairs;
+	int32		first_period;
+	int32		last_period;
+	/* then the varint stream */
+} RetFlat;
+
+typedef struct Pair
+{
+	int64		key;
+	int32		period;
+	int32		used;
+	int64		rev;			/* revenue * 10^rev_scale */
+} Pair;
+
+typedef struct RetState
+{
+	ExpandedObjectHeader hdr;
+	uint16		flags;
+	int32		granularity;
+	int32		rev_scale;
+	uint64		cap;			/* power of two */
+	uint64		n;
+	Pair	   *set;
+	/* flatten cache */
+	char	   *flat;
+	Size		flat_size;
+	bool		flat_valid;
+} RetState;
+
+static Size ret_get_flat_size(ExpandedObjectHeader *eohptr);
+static void ret_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
+
+static const ExpandedObjectMethods ret_methods = {ret_get_flat_size, ret_flatten_into};
+
+static pg_attribute_noreturn() void
+ret_corrupt(const char *what)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_DATA_CORRUPTED),
+			 errmsg("invalid %s value", TYPNAME),
+			 errdetail("%s", what)));
+}
+
+/* ---------- periods ---------- */
+
+static int
+gran_parse(text *t)
+{
+	char	   *s = text_to_cstring(t);
+	int			g;
+
+	for (g = G_DAY; g <= G_YEAR; g++)
+		if (pg_strcasecmp(s, gran_names[g]) == 0)
+			return g;
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("unknown retention granularity \"%s\"", s),
+			 errhint("Use one of day, week, month, quarter, year.")));
+	return G_NONE;
+}
+
+static inline int64
+floor_div(int64 a, int64 b)
+{
+	return a >= 0 ? a / b : -((-a + b - 1) / b);
+}
+
+/* Period number of a day given as days since 2000-01-01. */
+static inline int32
+period_of_day(int g, int32 d)
+{
+	int			y,
+				m,
+				dd;
+
+	switch (g)
+	{
+		case G_DAY:
+			return d;
+		case G_WEEK:
+			return (int32) floor_div((int64) d - 2, 7);	/* 2000-01-03 was a Monday */
+		default:
+			j2date(d + POSTGRES_EPOCH_JDATE, &y, &m, &dd);
+			if (g == G_MONTH)
+				return y * 12 + (m - 1);
+			if (g == G_QUARTER)
+				return y * 4 + (m - 1) / 3;
+			return y;
+	}
+}
+
+/* First day of a period, as a date. */
+static DateADT
+period_start(int g, int32 p)
+{
+	switch (g)
+	{
+		case G_DAY:
+			return p;
+		case G_WEEK:
+			return 7 * p + 2;
+		case G_MONTH:
+			return date2j((int) floor_div(p, 12), (int) (p - 12 * floor_div(p, 12)) + 1, 1) - POSTGRES_EPOCH_JDATE;
+		case G_QUARTER:
+			return date2j((int) floor_div(p, 4), 3 * (int) (p - 4 * floor_div(p, 4)) + 1, 1) - POSTGRES_EPOCH_JDATE;
+		default:
+			return date2j(p, 1, 1) - POSTGRES_EPOCH_JDATE;
+	}
+}
+
+/*
+ * timestamptz -> local day in the session TimeZone.  The UTC offset is
+ * constant between daylight-saving boundaries: a few cached ranges, found
+ * with pg_next_dst_boundary, spare a time zone conversion per row.
+ */
+#define TZ_CACHE 16
+typedef struct TzRange
+{
+	int64		lo;				/* seconds since 1970, inclusive */
+	int64		hi;				/* exclusive */
+	long		gmtoff;
+} TzRange;
+
+typedef struct TzCache
+{
+	pg_tz	   *tz;
+	int			n;
+	TzRange		r[TZ_CACHE];
+} TzCache;
+
+static int32
+local_day(TzCache *c, TimestampTz ts)
+{
+	int64		secs = floor_div(ts, USECS_PER_SEC) + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
+	int			k;
+	pg_time_t	t = (pg_time_t) secs,
+				boundary;
+	long		before,
+				after;
+	int			bdst,
+				adst,
+				res;
+
+	if (c->tz != session_timezone)
+	{
+		c->tz = session_timezone;
+		c->n = 0;
+	}
+	for (k = 0; k < c->n; k++)
+		if (secs >= c->r[k].lo && secs < c->r[k].hi)
+			return (int32) floor_div(ts + (int64) c->r[k].gmtoff * USECS_PER_SEC, USECS_PER_DAY);
+	res = pg_next_dst_boundary(&t, &before, &bdst, &boundary, &after, &adst, session_timezone);
+	if (res < 0)
+	{
+		/* no rule information: convert this one the slow way */
+		struct pg_tm tm;
+		fsec_t		fsec;
+		int			tzoff;
+
+		if (timestamp2tm(ts, &tzoff, &tm, &fsec, NULL, NULL) != 0)
+			ereport(ERROR,
+					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+					 errmsg("timestamp out of range")));
+		return date2j(tm.tm_year, tm.tm_mon, tm.tm_mday) - POSTGRES_EPOCH_JDATE;
+	}
+	/* the offset `before` holds from secs up to the boundary (or forever) */
+	for (k = 0; k < c->n; k++)
+		if (res == 1 && c->r[k].hi == (int64) boundary)
+			break;
+	if (k == c->n)
+	{
+		if (c->n == TZ_CACHE)
+			k = (int) (secs & (TZ_CACHE - 1));	/* replace one */
+		else
+			c->n++;
+		c->r[k].hi = res == 1 ? (int64) boundary : PG_INT64_MAX;
+		c->r[k].lo = secs;
+	}
+	c->r[k].lo = Min(c->r[k].lo, secs);
+	c->r[k].gmtoff = before;
+	return (int32) floor_div(ts + (int64) before * USECS_PER_SEC, USECS_PER_DAY);
+}
+
+/* ---------- keys ---------- */
+
+static inline uint64
+mix64(uint64 x)
+{
+	x ^= x >> 30;
+	x *= UINT64CONST(0xbf58476d1ce4e5b9);
+	x ^= x >> 27;
+	x *= UINT64CONST(0x94d049bb133111eb);
+	x ^= x >> 31;
+	return x;
+}
+
+/* FNV-1a, 64 bits, then a finaliser: byte-wise, platform-independent. */
+static int64
+hash_key(const char *p, int len)
+{
+	uint64		h = UINT64CONST(0xcbf29ce484222325);
+	int			k;
+
+	for (k = 0; k < len; k++)
+	{
+		h ^= (uint8) p[k];
+		h *= UINT64CONST(0x100000001b3);
+	}
+	return (int64) mix64(h);
+}
+
+/* ---------- the pair set ---------- */
+
+static RetState *
+ret_new(MemoryContext parent)
+{
+	MemoryContext cxt = hb_state_context(parent);
+	RetState   *t = MemoryContextAllocZero(cxt, sizeof(RetState));
+
+	EOH_init_header(&t->hdr, &ret_methods, cxt);
+	t->cap = 1024;
+	t->set = MemoryContextAllocZero(cxt, sizeof(Pair) * t->cap);
+	return t;
+}
+
+static inline uint64
+pair_hash(int64 key, int32 period)
+{
+	return mix64((uint64) key ^ ((uint64) (uint32) period * UINT64CONST(0x9e3779b97f4a7c15)));
+}
+
+static void ret_insert(RetState *t, int64 key, int32 period, int64 rev);
+
+static void
+ret_grow(RetState *t)
+{
+	Pair	   *old = t->set;
+	uint64		oldcap = t->cap,
+				k;
+
+	t->cap *= 2;
+	t->set = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * t->cap,
+										MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	t->n = 0;
+	for (k = 0; k < oldcap; k++)
+		if (old[k].used)
+			ret_insert(t, old[k].key, old[k].period, old[k].rev);
+	pfree(old);
+}
+
+static pg_attribute_noreturn() void
+revenue_overflow(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("retention revenue out of range"),
+			 errdetail("The revenue of one customer in one period, in units of its smallest decimal, must fit in a bigint."),
+			 errhint("Round the revenue to fewer decimals.")));
+}
+
+static void
+ret_insert(RetState *t, int64 key, int32 period, int64 rev)
+{
+	uint64		mask = t->cap - 1,
+				i = pair_hash(key, period) & mask;
+	Pair	   *p;
+
+	t->flat_valid = false;
+	for (;;)
+	{
+		p = &t->set[i];
+		if (!p->used)
+			break;
+		if (p->key == key && p->period == period)
+		{
+			if (__builtin_add_overflow(p->rev, rev, &p->rev))
+				revenue_overflow();
+			return;
+		}
+		i = (i + 1) & mask;
+	}
+	p->used = 1;
+	p->key = key;
+	p->period = period;
+	p->rev = rev;
+	t->n++;
+	if (t->n * 2 > t->cap)
+		ret_grow(t);
+}
+
+/* Raise the revenue scale of every pair to s. */
+static void
+ret_rescale(RetState *t, int32 s)
+{
+	uint64		k;
+	int64		f = 1;
+	int			e;
+
+	if (s <= t->rev_scale)
+		return;
+	t->flat_valid = false;
+	for (e = t->rev_scale; e < s; e++)
+		if (__builtin_mul_overflow(f, 10, &f))
+			revenue_overflow();
+	for (k = 0; k < t->cap; k++)
+		if (t->set[k].used && __builtin_mul_overflow(t->set[k].rev, f, &t->set[k].rev))
+			revenue_overflow();
+	t->rev_scale = s;
+}
+
+/* ---------- flat form ---------- */
+
+static inline char *
+put_varint(char *p, uint64 v)
+{
+	while (v >= 0x80)
+	{
+		*p++ = (char) ((v & 0x7F) | 0x80);
+		v >>= 7;
+	}
+	*p++ = (char) v;
+	return p;
+}
+
+static inline const char *
+get_varint(const char *p, const char *end, uint64 *v)
+{
+	uint64		r = 0;
+	int			shift = 0;
+
+	for (;;)
+	{
+		uint8		b;
+
+		if (p >= end || shift > 63)
+			ret_corrupt("Its pair list is truncated or malformed.");
+		b = (uint8) *p++;
+		r |= ((uint64) (b & 0x7F)) << shift;
+		if (!(b & 0x80))
+			break;
+		shift += 7;
+	}
+	*v = r;
+	return p;
+}
+
+#define ZIGZAG(v) (((uint64) (v) << 1) ^ (uint64) ((int64) (v) >> 63))
+#define UNZIGZAG(u) ((int64) ((u) >> 1) ^ -(int64) ((u) & 1))
+
+static int
+pair_cmp(const void *a, const void *b)
+{
+	const Pair *x = a,
+			   *y = b;
+
+	if (x->key != y->key)
+		return x->key < y->key ? -1 : 1;
+	return x->period < y->period ? -1 : x->period > y->period;
+}
+
+/* Builds the canonical flat form (cached until the set changes). */
+static void
+ret_build_flat(RetState *t)
+{
+	Pair	   *v;
+	uint64		k,
+				n = 0;
+	char	   *p;
+	RetFlat    *f;
+	int64		customers = 0;
+	int32		lo = 0,
+				hi = 0;
+	Size		max;
+
+	if (t->flat_valid)
+		return;
+	if (t->flat != NULL)
+		pfree(t->flat);
+	v = MemoryContextAllocHuge(t->hdr.eoh_context, sizeof(Pair) * Max(t->n, 1));
+	for (k = 0; k < t->cap; k++)
+		if (t->set[k].used)
+			v[n++] = t->set[k];
+	qsort(v, n, sizeof(Pair), pair_cmp);
+	for (k = 0; k < n; k++)
+	{
+		if (k == 0 || v[k].period < lo)
+			lo = v[k].period;
+		if (k == 0 || v[k].period > hi)
+			hi = v[k].period;
+	}
+	/* worst case per pair: key 10 + count 10 + gap 5 + revenue 10 bytes */
+	max = sizeof(RetFlat) + n * 35 + 16;
+	t->flat = MemoryContextAllocExtended(t->hdr.eoh_context, max, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	p = t->flat + sizeof(RetFlat);
+	for (k = 0; k < n;)
+	{
+		uint64		j = k;
+		int32		prev;
+
+		CHECK_FOR_INTERRUPTS();
+		while (j < n && v[j].key == v[k].key)
+			j++;
+		p = put_varint(p, customers == 0 ? ZIGZAG(v[k].key) : (uint64) v[k].key - (uint64) v[k - 1].key);
+		p = put_varint(p, j - k);
+		prev = lo - 1;
+		for (uint64 m = k; m < j; m++)
+		{
+			p = put_varint(p, (uint64) ((int64) v[m].period - prev - 1));
+			prev = v[m].period;
+		}
+		if (t->flags & RET_REVENUE)
+			for (uint64 m = k; m < j; m++)
+				p = put_varint(p, ZIGZAG(v[m].rev));
+		customers++;
+		k = j;
+	}
+	pfree(v);
+	t->flat_size = p - t->flat;
+	f = (RetFlat *) t->flat;
+	SET_VARSIZE(f, t->flat_size);
+	f->hdr.version = HB_FORMAT_VERSION;
+	f->hdr.kind = HB_KIND_RETENTION;
+	f->hdr.flags = t->flags;
+	f->granularity = t->granularity;
+	f->rev_scale = (t->flags & RET_REVENUE) ? t->rev_scale : 0;
+	f->customers = customers;
+	f->pairs = (int64) n;
+	f->first_period = lo;
+	f->last_period = hi;
+	t->flat_valid = true;
+}
+
+static Size
+ret_get_flat_size(ExpandedObjectHeader *eohptr)
+{
+	RetState   *t = (RetState *) eohptr;
+
+	ret_build_flat(t);
+	return t->flat_size;
+}
+
+static void
+ret_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
+{
+	RetState   *t = (RetState *) eohptr;
+
+	ret_build_flat(t);
+	Assert(allocated_size == t->flat_size);
+	memcpy(result, t->flat, allocated_size);
+}
+
+/*
+ * Walks a flat summary customer by customer, checking every bound; calls
+ * fn with the customer's periods (ascending) and revenues (or NULL).
+ */
+typedef void (*customer_fn) (void *arg, int64 key, const int32 *periods, const int64 *revs, int n);
+
+static void
+ret_walk(const RetFlat *f, customer_fn fn, void *arg)
+{
+	const char *p = (const char *) f + sizeof(RetFlat);
+	const char *end = (const char *) f + VARSIZE(f);
+	int64		c,
+				pairs = 0,
+				key = 0;
+	int32	   *periods = NULL;
+	int64	   *revs = NULL;
+	int			cap = 0;
+
+	for (c = 0; c < f->customers; c++)
+	{
+		uint64		u,
+					cnt,
+					m;
+		int64		prev = (int64) f->first_period - 1;
+
+		if ((c & 1023) == 0)
+			CHECK_FOR_INTERRUPTS();
+		p = get_varint(p, end, &u);
+		if (c == 0)
+			key = UNZIGZAG(u);
+		else
+		{
+			if (u == 0)
+				ret_corrupt("Its customers are not in order.");
+			key = (int64) ((uint64) key + u);
+		}
+		p = get_varint(p, end, &cnt);
+		if (cnt == 0 || cnt > (uint64) (f->pairs - pairs) ||
+			cnt > (uint64) f->last_period - f->first_period + 1)
+			ret_corrupt("A customer's period count is out of range.");
+		if ((int) cnt > cap)
+		{
+			cap = Max((int) cnt, 64);
+			periods = periods ? repalloc(periods, sizeof(int32) * cap) : palloc(sizeof(int32) * cap);
+			revs = revs ? repalloc(revs, sizeof(int64) * cap) : palloc(sizeof(int64) * cap);
+		}
+		for (m = 0; m < cnt; m++)
+		{
+			p = get_varint(p, end, &u);
+			if ((int64) f->last_period - prev - 1 < 0 || u > (uint64) ((int64) f->last_period - prev - 1))
+				ret_corrupt("A period is out of range.");
+			prev = prev + 1 + (int64) u;
+			periods[m] = (int32) prev;
+		}
+		if (f->hdr.flags & RET_REVENUE)
+			for (m = 0; m < cnt; m++)
+			{
+				p = get_varint(p, end, &u);
+				revs[m] = UNZIGZAG(u);
+			}
+		pairs += cnt;
+		if (fn)
+			fn(arg, key, periods, (f->hdr.flags & RET_REVENUE) ? revs : NULL, (int) cnt);
+	}
+	if (p != end || pairs != f->pairs)
+		ret_corrupt("Its pair list does not match its counts.");
+}
+
+static void
+ret_check(const RetFlat *f)
+{
+	if (VARSIZE(f) < sizeof(RetFlat) || f->hdr.kind != HB_KIND_RETENTION)
+		ret_corrupt("It is shorter than its header or of another family.");
+	hb_check_version(f->hdr.version, TYPNAME);
+	if (f->hdr.flags & ~(RET_REVENUE | RET_HASHED))
+		ret_corrupt("It has unknown flags.");
+	if (f->granularity < G_NONE || f->granularity > G_YEAR || f->rev_scale < 0 || f->rev_scale > 1000 ||
+		f->customers < 0 || f->pairs < f->customers ||
+		(f->customers == 0) != (f->pairs == 0) || (f->pairs > 0 && f->first_period > f->last_period) ||
+		(f->pairs > 0 && f->granularity == G_NONE))
+		ret_corrupt("Its header is inconsistent.");
+}
+
+static RetFlat *
+ret_flat(Datum d)
+{
+	RetFlat    *f = (RetFlat *) PG_DETOAST_DATUM(d);
+
+	ret_check(f);
+	return f;
+}
+
+typedef struct MergeArg
+{
+	RetState   *t;
+	int64		factor;			/* revenue scale-up */
+} MergeArg;
+
+static void
+merge_customer(void *arg, int64 key, const int32 *periods, const int64 *revs, int n)
+{
+	MergeArg   *m = (MergeArg *) arg;
+	int			k;
+
+	for (k = 0; k < n; k++)
+	{
+		int64		r = 0;
+
+		if (revs && __builtin_mul_overflow(revs[k], m->factor, &r))
+			revenue_overflow();
+		ret_insert(m->t, key, periods[k], r);
+	}
+}
+
+static pg_attribute_noreturn() void
+mismatch(const char *what, const char *hint)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("cannot merge retention summaries of different %s", what),
+			 errhint("%s", hint)));
+}
+
+/* Adopt or check the kind of a summary being merged or a row being added. */
+static void
+ret_kind(RetState *t, int g, uint16 flags)
+{
+	bool		empty = t->n == 0 && t->granularity == G_NONE;
+
+	if (g == G_NONE)
+		return;
+	t->flat_valid = false;
+	if (empty)
+	{
+		t->granularity = g;
+		t->flags = flags;
+		return;
+	}
+	if (t->granularity == G_NONE)
+		t->granularity = g;
+	if (t->granularity != g)
+		mismatch("granularity", "Roll up summaries built with the same granularity.");
+	if (t->n > 0 && (t->flags & RET_HASHED) != (flags & RET_HASHED))
+		mismatch("customer key types", "Use bigint keys everywhere, or text/uuid keys everywhere.");
+	if (t->n > 0 && (t->flags & RET_REVENUE) != (flags & RET_REVENUE))
+		mismatch("kinds", "Summaries with revenue merge only with summaries with revenue.");
+	t->flags = flags;
+}
+
+static void
+ret_merge_flat(RetState *t, const RetFlat *f)
+{
+	MergeArg	m = {t, 1};
+	int			e;
+
+	if (f->pairs == 0)
+	{
+		ret_walk(f, NULL, NULL);
+		return;
+	}
+	ret_kind(t, f->granularity, f->hdr.flags);
+	if (f->hdr.flags & RET_REVENUE)
+	{
+		ret_rescale(t, f->rev_scale);
+		for (e = f->rev_scale; e < t->rev_scale; e++)
+			if (__builtin_mul_overflow(m.factor, 10, &m.factor))
+				revenue_overflow();
+	}
+	ret_walk(f, merge_customer, &m);
+}
+
+static pg_attribute_always_inline RetState *
+ret_state(FunctionCallInfo fcinfo)
+{
+	RetState   *t = (RetState *) hb_rw_state(fcinfo, &ret_methods);
+
+	if (t != NULL)
+		return t;
+	if (PG_ARGISNULL(0))
+		elog(ERROR, "retention: the state cannot be NULL");
+	t = ret_new(hb_state_parent(fcinfo));
+	ret_merge_flat(t, ret_flat(PG_GETARG_DATUM(0)));
+	return t;
+}
+
+/* ---------- transition ---------- */
+
+typedef struct TransCache
+{
+	int			gran;
+	text	   *gran_text;		/* the last granularity argument seen */
+	Oid			key_type;
+	Oid			at_type;
+	TzCache		tz;
+} TransCache;
+
+/*
+ * retention_trans(state, granularity, customer, active_at [, revenue]):
+ * every overload; argument types are read once per call site.
+ */
+PG_FUNCTION_INFO_V1(retention_trans);
+Datum
+retention_trans(PG_FUNCTION_ARGS)
+{
+	RetState   *t = ret_state(fcinfo);
+	TransCache *c = (TransCache *) fcinfo->flinfo->fn_extra;
+	bool		with_rev = PG_NARGS() > 4;
+	int64		key;
+	int32		day;
+	int64		rev = 0;
+	text	   *g;
+	uint16		flags;
+
+	if (c == NULL)
+	{
+		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TransCache));
+		c->key_type = get_fn_expr_argtype(fcinfo->flinfo, 2);
+		c->at_type = get_fn_expr_argtype(fcinfo->flinfo, 3);
+		fcinfo->flinfo->fn_extra = c;
+	}
+	if (PG_ARGISNULL(1))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("retention granularity must not be NULL"),
+				 errhint("Use one of day, week, month, quarter, year.")));
+	g = PG_GETARG_TEXT_PP(1);
+	if (c->gran_text == NULL || VARSIZE_ANY_EXHDR(g) != VARSIZE_ANY_EXHDR(c->gran_text) ||
+		memcmp(VARDATA_ANY(g), VARDATA_ANY(c->gran_text), VARSIZE_ANY_EXHDR(g)) != 0)
+	{
+		c->gran = gran_parse(g);
+		if (c->gran_text)
+			pfree(c->gran_text);
+		c->gran_text = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(g));
+		memcpy(c->gran_text, g, VARSIZE_ANY(g));
+	}
+	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
+		PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));	/* NULL customer or time: ignored */
+
+	/* the key */
+	if (c->key_type == INT8OID)
+		key = PG_GETARG_INT64(2);
+	else if (c->key_type == UUIDOID)
+		key = hash_key((const char *) PG_GETARG_UUID_P(2)->data, UUID_LEN);
+	else
+	{
+		text	   *k = PG_GETARG_TEXT_PP(2);
+
+		key = hash_key(VARDATA_ANY(k), VARSIZE_ANY_EXHDR(k));
+	}
+
+	/* the day */
+	if (c->at_type == DATEOID)
+	{
+		DateADT		d = PG_GETARG_DATEADT(3);
+
+		if (DATE_NOT_FINITE(d))
+			goto infinite;
+		day = d;
+	}
+	else
+	{
+		Timestamp	ts = PG_GETARG_TIMESTAMP(3);
+
+		if (TIMESTAMP_NOT_FINITE(ts))
+			goto infinite;
+		day = c->at_type == TIMESTAMPTZOID ? local_day(&c->tz, ts) : (int32) floor_div(ts, USECS_PER_DAY);
+	}
+
+	flags = (c->key_type == INT8OID ? 0 : RET_HASHED) | (with_rev ? RET_REVENUE : 0);
+	if (unlikely(t->granularity != c->gran || t->flags != flags || t->n == 0))
+		ret_kind(t, c->gran, flags);
+
+	if (with_rev && !PG_ARGISNULL(4))
+	{
+		Numeric		n = PG_GETARG_NUMERIC(4);
+		int32		s;
+		Numeric		scaled;
+
+		if (numeric_is_nan(n) || numeric_is_inf(n))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("retention revenue must be a finite number")));
+		s = DatumGetInt32(DirectFunctionCall1(numeric_scale, NumericGetDatum(n)));
+		ret_rescale(t, s);
+		scaled = DatumGetNumeric(DirectFunctionCall2(numeric_mul, NumericGetDatum(n),
+													 DirectFunctionCall2(numeric_power,
+																		 NumericGetDatum(int64_to_numeric(10)),
+																		 NumericGetDatum(int64_to_numeric(t->rev_scale)))));
+		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(scaled),
+											 NumericGetDatum(int64_to_numeric(PG_INT64_MAX)))) > 0 ||
+			DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(scaled),
+											 NumericGetDatum(int64_to_numeric(PG_INT64_MIN)))) < 0)
+			revenue_overflow();
+		rev = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(scaled)));
+	}
+	ret_insert(t, key, period_of_day(c->gran, day), rev);
+	PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));
+
+infinite:
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("retention activity time must be finite"),
+			 errhint("Filter out rows whose active_at is infinity or -infinity.")));
+	PG_RETURN_NULL();
+}
+
+PG_FUNCTION_INFO_V1(retention_combine);
+Datum
+retention_combine(PG_FUNCTION_ARGS)
+{
+	RetState   *t = ret_state(fcinfo);
+
+	ret_merge_flat(t, ret_flat(PG_GETARG_DATUM(1)));
+	PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));
+}
+
+/* ---------- accessors ---------- */
+
+PG_FUNCTION_INFO_V1(retention_customers);
+Datum
+retention_customers(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_INT64(ret_flat(PG_GETARG_DATUM(0))->customers);
+}
+
+typedef struct PeriodAcc
+{
+	int32		first;
+	int32		span;
+	int64	   *active,
+			   *newc,
+			   *returning,
+			   *retained,
+			   *churned;
+} PeriodAcc;
+
+static void
+period_customer(void *arg, int64 key, const int32 *p, const int64 *revs, int n)
+{
+	PeriodAcc  *a = (PeriodAcc *) arg;
+	int			k;
+
+	for (k = 0; k < n; k++)
+	{
+		int32		i = p[k] - a->first;
+
+		a->active[i]++;
+		if (k == 0)
+			a->newc[i]++;
+		else if (p[k - 1] == p[k] - 1)
+			a->retained[i]++;
+		else
+			a->returning[i]++;
+		/* gone the period after, unless active again then */
+		if ((k == n - 1 || p[k + 1] != p[k] + 1) && i + 1 < a->span)
+			a->churned[i + 1]++;
+	}
+}
+
+static Datum
+rate_or_null(int64 num, int64 den, bool *isnull)
+{
+	*isnull = den == 0;
+	return Float8GetDatum(den == 0 ? 0.0 : (double) num / (double) den);
+}
+
+/* retention(s): one row per period from the first to the last. */
+PG_FUNCTION_INFO_V1(retention_periods);
+Datum
+retention_periods(PG_FUNCTION_ARGS)
+{
+	RetFlat    *f = ret_flat(PG_GETARG_DATUM(0));
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	PeriodAcc	a;
+	int32		i;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (f->pairs == 0)
+		return (Datum) 0;
+	a.first = f->first_period;
+	a.span = f->last_period - f->first_period + 1;
+	a.active = palloc0(sizeof(int64) * a.span);
+	a.newc = palloc0(sizeof(int64) * a.span);
+	a.returning = palloc0(sizeof(int64) * a.span);
+	a.retained = palloc0(sizeof(int64) * a.span);
+	a.churned = palloc0(sizeof(int64) * a.span);
+	ret_walk(f, period_customer, &a);
+	for (i = 0; i < a.span; i++)
+	{
+		Datum		v[9];
+		bool		nulls[9] = {false};
+		int64		prev = i > 0 ? a.active[i - 1] : 0;
+
+		CHECK_FOR_INTERRUPTS();
+		v[0] = DateADTGetDatum(period_start(f->granularity, a.first + i));
+		v[1] = Int64GetDatum(a.active[i]);
+		v[2] = Int64GetDatum(a.newc[i]);
+		v[3] = Int64GetDatum(a.returning[i]);
+		v[4] = Int64GetDatum(a.retained[i]);
+		v[5] = Int64GetDatum(a.churned[i]);
+		v[6] = rate_or_null(a.retained[i], prev, &nulls[6]);
+		v[7] = rate_or_null(a.churned[i], prev, &nulls[7]);
+		v[8] = rate_or_null(a.active[i] - a.newc[i], prev, &nulls[8]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
+	}
+	return (Datum) 0;
+}
+
+typedef struct CohortAcc
+{
+	int32		first;
+	int32		span;
+	int64	   *cells;			/* [cohort * span + offset], dense */
+} CohortAcc;
+
+static void
+cohort_customer(void *arg, int64 key, const int32 *p, const int64 *revs, int n)
+{
+	CohortAcc  *a = (CohortAcc *) arg;
+	int64		row = (int64) (p[0] - a->first) * a->span;
+	int			k;
+
+	for (k = 0; k < n; k++)
+		a->cells[row + (p[k] - p[0])]++;
+}
+
+/* cohorts(s): cohort, period_offset, cohort_size, active, retention. */
+PG_FUNCTION_INFO_V1(retention_cohorts);
+Datum
+retention_cohorts(PG_FUNCTION_ARGS)
+{
+	RetFlat    *f = ret_flat(PG_GETARG_DATUM(0));
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	CohortAcc	a;
+	int32		c,
+				o;
+
+	InitMaterializedSRF(fcinfo, 0);
+	if (f->pairs == 0)
+		return (Datum) 0;
+	a.first = f->first_period;
+	a.span = f->last_period - f->first_period + 1;
+	if ((double) a.span * a.span > (double) (MaxAllocHugeSize / sizeof(int64)))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cohort triangle of %d periods is too large", a.span),
+				 errhint("Use a coarser granularity.")));
+	a.cells = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(int64) * a.span * a.span,
+										 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	ret_walk(f, cohort_customer, &a);
+	for (c = 0; c < a.span; c++)
+	{
+		int64		size = a.cells[(int64) c * a.span];
+
+		CHECK_FOR_INTERRUPTS();
+		if (size == 0)
+			continue;
+		for (o = 0; c + o < a.span; o++)
+		{
+			Datum		v[5];
+			bool		nulls[5] = {false};
+			int64		act = a.cells[(int64) c * a.span + o];
+
+			v[0] = DateADTGetDatum(period_start(f->granularity, a.first + c));
+			v[1] = Int32GetDatum(o);
+			v[2] = Int64GetDatum(size);
+			v[3] = Int64GetDatum(act);
+			v[4] = Float8GetDatum((double) act / (double) size);
+			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
+		}
+	}
+	return (Datum) 0;
+}
+
+typedef struct RevAcc
+{
+	int32		first;
+	int32		span;
+	int128	   *start,
+			   *expansion,
+			   *contraction,
+			   *churned,
+			   *kept;			/* sum of min(now, before) */
+} RevAcc;
+
+static void
+revenue_customer(void *arg, int64 key, const int32 *p, const int64 *r, int n)
+{
+	RevAcc	   *a = (RevAcc *) arg;
+	int			k;
+
+	for (k = 0; k < n; k++)
+	{
+		int32		next = p[k] + 1 - a->first;
+		int64		before = r[k],
+					now;
+
+		if (next >= a->span)
+			continue;
+		now = (k + 1 < n && p[k + 1] == p[k] + 1) ? r[k + 1] : 0;
+		a->start[next] += before;
+		if (k + 1 < n && p[k + 1] == p[k] + 1)
+		{
+			if (now > before)
+				a->expansion[next] += now - before;
+			else
+				a->contraction[next] += before - now;
+		}
+		else
+			a->churned[next] += before;
+		a->kept[next] += Min(now, before);
+	}
+}
+
+static Numeric
+scaled_numeric(int128 v, int scale)
+{
+	/* v / 10^scale, exactly */
+	char		buf[64];
+	int			n = 0,
+				o = 0,
+				k;
+	bool		neg = v < 0;
+	uint128		u = neg ? -(uint128) v : (uint128) v;
+	char	   *out = palloc(80 + scale);
+
+	do
+	{
+		buf[n++] = '0' + (int) (u % 10);
+		u /= 10;
+	} while (u > 0 || n <= scale);
+	if (neg)
+		out[o++] = '-';
+	for (k = n - 1; k >= 0; k--)
+	{
+		out[o++] = buf[k];
+		if (k == scale && scale > 0)
+			out[o++] = '.';
+	}
+	out[o] = '\0';
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(out),
+											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+}
+
+/* revenue_retention(s): per period, over the customers active the period before. */
+PG_FUNCTION_INFO_V1(retention_revenue);
+Datum
+retention_revenue(PG_FUNCTION_ARGS)
+{
+	RetFlat    *f = ret_flat(PG_GETARG_DATUM(0));
+	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
+	RevAcc		a;
+	int32		i;
+
+	if (f->pairs > 0 && !(f->hdr.flags & RET_REVENUE))
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("this retention_summary carries no revenue"),
+				 errhint("Build it with retention_agg(granularity, customer, active_at, revenue).")));
+	InitMaterializedSRF(fcinfo, 0);
+	if (f->pairs == 0)
+		return (Datum) 0;
+	a.first = f->first_period;
+	a.span = f->last_period - f->first_period + 1;
+	a.start = palloc0(sizeof(int128) * a.span);
+	a.expansion = palloc0(sizeof(int128) * a.span);
+	a.contraction = palloc0(sizeof(int128) * a.span);
+	a.churned = palloc0(sizeof(int128) * a.span);
+	a.kept = palloc0(sizeof(int128) * a.span);
+	ret_walk(f, revenue_customer, &a);
+	for (i = 1; i < a.span; i++)
+	{
+		Datum		v[7];
+		bool		nulls[7] = {false};
+		int128		now = a.start[i] + a.expansion[i] - a.contraction[i] - a.churned[i];
+
+		CHECK_FOR_INTERRUPTS();
+		v[0] = DateADTGetDatum(period_start(f->granularity, a.first + i));
+		v[1] = NumericGetDatum(scaled_numeric(a.start[i], f->rev_scale));
+		v[2] = NumericGetDatum(scaled_numeric(a.expansion[i], f->rev_scale));
+		v[3] = NumericGetDatum(scaled_numeric(a.contraction[i], f->rev_scale));
+		v[4] = NumericGetDatum(scaled_numeric(a.churned[i], f->rev_scale));
+		nulls[5] = nulls[6] = a.start[i] == 0;
+		v[5] = Float8GetDatum(a.start[i] == 0 ? 0.0 : (double) now / (double) a.start[i]);
+		v[6] = Float8GetDatum(a.start[i] == 0 ? 0.0 : (double) a.kept[i] / (double) a.start[i]);
+		tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
+	}
+	return (Datum) 0;
+}
+
+/* ---------- text and binary I/O ---------- */
+
+/* Re-derives the canonical flat form through a state: checks everything. */
+static Datum
+ret_from_flat_bytes(RetFlat *f)
+{
+	RetState   *t;
+
+	ret_check(f);
+	t = ret_new(CurrentMemoryContext);
+	t->granularity = f->granularity;
+	t->flags = f->hdr.flags;
+	t->rev_scale = f->rev_scale;
+	ret_merge_flat(t, f);
+	if ((int64) t->n != f->pairs)
+		ret_corrupt("It lists a customer-period pair twice.");
+	ret_build_flat(t);
+	if (((RetFlat *) t->flat)->customers != f->customers ||
+		(f->pairs > 0 && (((RetFlat *) t->flat)->first_period != f->first_period ||
+						  ((RetFlat *) t->flat)->last_period != f->last_period)))
+		ret_corrupt("Its customer count or period range does not match its pairs.");
+	return PointerGetDatum(PG_DETOAST_DATUM(EOHPGetRWDatum(&t->hdr)));
+}
+
+PG_FUNCTION_INFO_V1(retention_summary_out);
+Datum
+retention_summary_out(PG_FUNCTION_ARGS)
+{
+	RetFlat    *f = ret_flat(PG_GETARG_DATUM(0));
+	StringInfoData buf;
+
+	hb_text_out_begin(&buf);
+	hb_text_out_raw(&buf, "granularity", gran_names[f->granularity], true);
+	hb_text_out_raw(&buf, "keys", (f->hdr.flags & RET_HASHED) ? "hash" : "bigint", true);
+	hb_text_out_raw(&buf, "revenue_scale", (f->hdr.flags & RET_REVENUE) ? psprintf("%d", f->rev_scale) : NULL, false);
+	hb_text_out_int64(&buf, "customers", f->customers);
+	hb_text_out_int64(&buf, "pairs", f->pairs);
+	hb_text_out_int64(&buf, "first_period", f->first_period);
+	hb_text_out_int64(&buf, "last_period", f->last_period);
+	hb_text_out_raw(&buf, "data", hb_base64((const char *) f + sizeof(RetFlat), VARSIZE(f) - sizeof(RetFlat)), true);
+	hb_text_out_end(&buf);
+	PG_RETURN_CSTRING(buf.data);
+}
+
+PG_FUNCTION_INFO_V1(retention_summary_in);
+Datum
+retention_summary_in(PG_FUNCTION_ARGS)
+{
+	HbTextReader r;
+	char	   *gran,
+			   *keys,
+			   *scale,
+			   *data;
+	int64		customers,
+				pairs,
+				first,
+				last;
+	int			g,
+				len;
+	char	   *bytes;
+	RetFlat    *f;
+
+	hb_text_begin(&r, PG_GETARG_CSTRING(0), TYPNAME);
+	gran = hb_text_value_field(&r, "granularity");
+	keys = hb_text_value_field(&r, "keys");
+	scale = hb_text_value_field(&r, "revenue_scale");
+	customers = hb_text_int64_field(&r, "customers");
+	pairs = hb_text_int64_field(&r, "pairs");
+	first = hb_text_int64_field(&r, "first_period");
+	last = hb_text_int64_field(&r, "last_period");
+	data = hb_text_value_field(&r, "data");
+	hb_text_end(&r);
+	for (g = G_DAY; g <= G_YEAR && gran; g++)
+		if (strcmp(gran, gran_names[g]) == 0)
+			break;
+	if (gran == NULL)
+		g = G_NONE;
+	else if (g > G_YEAR)
+		hb_text_bad(&r, "Unknown granularity: use day, week, month, quarter or year.");
+	if (keys == NULL || (strcmp(keys, "bigint") != 0 && strcmp(keys, "hash") != 0))
+		hb_text_bad(&r, "\"keys\" must be \"bigint\" or \"hash\".");
+	if (first < PG_INT32_MIN || first > PG_INT32_MAX || last < PG_INT32_MIN || last > PG_INT32_MAX)
+		hb_text_bad(&r, "A period number is out of range.");
+	bytes = hb_unbase64(&r, data ? data : "", &len);
+	f = palloc0(sizeof(RetFlat) + len);
+	SET_VARSIZE(f, sizeof(RetFlat) + len);
+	f->hdr.version = HB_FORMAT_VERSION;
+	f->hdr.kind = HB_KIND_RETENTION;
+	f->hdr.flags = (strcmp(keys, "hash") == 0 ? RET_HASHED : 0) | (scale ? RET_REVENUE : 0);
+	f->granularity = g;
+	f->rev_scale = scale ? pg_strtoint32(scale) : 0;
+	f->customers = customers;
+	f->pairs = pairs;
+	f->first_period = (int32) first;
+	f->last_period = (int32) last;
+	memcpy((char *) f + sizeof(RetFlat), bytes, len);
+	PG_RETURN_DATUM(ret_from_flat_bytes(f));
+}
+
+PG_FUNCTION_INFO_V1(retention_summary_send);
+Datum
+retention_summary_send(PG_FUNCTION_ARGS)
+{
+	RetFlat    *f = ret_flat(PG_GETARG_DATUM(0));
+	StringInfoData buf;
+
+	pq_begintypsend(&buf);
+	hb_send_header(&buf, HB_KIND_RETENTION);
+	pq_sendint16(&buf, f->hdr.flags);
+	pq_sendint32(&buf, f->granularity);
+	pq_sendint32(&buf, f->rev_scale);
+	pq_sendint64(&buf, f->customers);
+	pq_sendint64(&buf, f->pairs);
+	pq_sendint32(&buf, f->first_period);
+	pq_sendint32(&buf, f->last_period);
+	pq_sendbytes(&buf, (const char *) f + sizeof(RetFlat), VARSIZE(f) - sizeof(RetFlat));
+	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
+}
+
+PG_FUNCTION_INFO_V1(retention_summary_recv);
+Datum
+retention_summary_recv(PG_FUNCTION_ARGS)
+{
+	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
+	RetFlat    *f;
+	int			len;
+	uint16		flags;
+	int32		g,
+				s,
+				first,
+				last;
+	int64		customers,
+				pairs;
+
+	hb_recv_header(buf, HB_KIND_RETENTION, TYPNAME);
+	if (buf->len - buf->cursor < 2 + 4 + 4 + 8 + 8 + 4 + 4)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary %s value", TYPNAME),
+				 errdetail("The value is truncated.")));
+	flags = pq_getmsgint(buf, 2);
+	g = pq_getmsgint(buf, 4);
+	s = pq_getmsgint(buf, 4);
+	customers = pq_getmsgint64(buf);
+	pairs = pq_getmsgint64(buf);
+	first = pq_getmsgint(buf, 4);
+	last = pq_getmsgint(buf, 4);
+	len = buf->len - buf->cursor;
+	f = palloc0(sizeof(RetFlat) + len);
+	SET_VARSIZE(f, sizeof(RetFlat) + len);
+	f->hdr.version = HB_FORMAT_VERSION;
+	f->hdr.kind = HB_KIND_RETENTION;
+	f->hdr.flags = flags;
+	f->granularity = g;
+	f->rev_scale = s;
+	f->customers = customers;
+	f->pairs = pairs;
+	f->first_period = first;
+	f->last_period = last;
+	memcpy((char *) f + sizeof(RetFlat), pq_getmsgbytes(buf, len), len);
+	PG_RETURN_DATUM(ret_from_flat_bytes(f));
+}

@@ -1,0 +1,110 @@
+-- ---------------------------------------------------------------------------
+-- The retention family: distinct (customer, period) pairs, read as period
+-- retention, cohort triangles and revenue retention.
+-- ---------------------------------------------------------------------------
+
+CREATE TYPE retention_summary;
+
+CREATE FUNCTION retention_summary_in(cstring) RETURNS retention_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION retention_summary_out(retention_summary) RETURNS cstring
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION retention_summary_recv(internal) RETURNS retention_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION retention_summary_send(retention_summary) RETURNS bytea
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+CREATE TYPE retention_summary (
+    INPUT = retention_summary_in,
+    OUTPUT = retention_summary_out,
+    RECEIVE = retention_summary_recv,
+    SEND = retention_summary_send,
+    INTERNALLENGTH = VARIABLE,
+    ALIGNMENT = double,
+    STORAGE = extended
+);
+
+COMMENT ON TYPE retention_summary IS
+    'Distinct (customer, active period) pairs, with revenue if asked: read with retention(), cohorts(), revenue_retention()';
+COMMENT ON FUNCTION retention_summary_in(cstring) IS 'Reads a retention_summary from its JSON text form';
+COMMENT ON FUNCTION retention_summary_out(retention_summary) IS 'Writes a retention_summary as JSON text, pairs in base64';
+COMMENT ON FUNCTION retention_summary_recv(internal) IS 'Reads a retention_summary in binary form';
+COMMENT ON FUNCTION retention_summary_send(retention_summary) IS 'Writes a retention_summary in binary form';
+
+CREATE FUNCTION retention_combine(retention_summary, retention_summary) RETURNS retention_summary
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION retention_combine(retention_summary, retention_summary) IS
+    'Merges two retention summaries: combine function of retention_agg and step of rollup';
+
+-- retention_agg over every customer key type (bigint, text, uuid) and time
+-- type (date, timestamp, timestamptz), with and without revenue: one C
+-- function reads the argument types.  timestamptz cuts periods in the
+-- session TimeZone, so those transition functions are STABLE.
+DO $$
+DECLARE
+    k text;
+    a text;
+    rev boolean;
+    args text;
+    vol text;
+BEGIN
+    FOREACH k IN ARRAY ARRAY['bigint', 'text', 'uuid'] LOOP
+        FOREACH a IN ARRAY ARRAY['date', 'timestamp', 'timestamptz'] LOOP
+            FOREACH rev IN ARRAY ARRAY[false, true] LOOP
+                args := format('granularity text, customer %s, active_at %s%s', k, a,
+                               CASE WHEN rev THEN ', revenue numeric' ELSE '' END);
+                vol := CASE WHEN a = 'timestamptz' THEN 'STABLE' ELSE 'IMMUTABLE' END;
+                EXECUTE format('CREATE FUNCTION retention_trans(retention_summary, %s) RETURNS retention_summary
+                                AS %L, %L LANGUAGE C %s PARALLEL SAFE',
+                               args, 'MODULE_PATHNAME', 'retention_trans', vol);
+                EXECUTE format('COMMENT ON FUNCTION retention_trans(retention_summary, %s) IS %L', args,
+                               'Transition function of retention_agg: adds one customer activity');
+                EXECUTE format('CREATE AGGREGATE retention_agg(%s) (
+                                    SFUNC = retention_trans, STYPE = retention_summary,
+                                    COMBINEFUNC = retention_combine,
+                                    INITCOND = %L, PARALLEL = SAFE)', args,
+                               '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}');
+                EXECUTE format('COMMENT ON AGGREGATE retention_agg(%s) IS %L', args,
+                               CASE WHEN rev
+                                    THEN 'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored'
+                                    ELSE 'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored' END);
+            END LOOP;
+        END LOOP;
+    END LOOP;
+END $$;
+
+CREATE AGGREGATE rollup(retention_summary) (
+    SFUNC = retention_combine, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    PARALLEL = SAFE
+);
+COMMENT ON AGGREGATE rollup(retention_summary) IS
+    'Merges retention summaries of the same granularity (customers seen in several are counted once)';
+
+CREATE FUNCTION customers(retention_summary) RETURNS bigint
+    AS 'MODULE_PATHNAME', 'retention_customers' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION retention(retention_summary,
+        OUT period date, OUT active bigint, OUT new bigint, OUT "returning" bigint,
+        OUT retained bigint, OUT churned bigint,
+        OUT retention_rate double precision, OUT churn_rate double precision, OUT crr double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'retention_periods' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
+CREATE FUNCTION cohorts(retention_summary,
+        OUT cohort date, OUT period_offset integer, OUT cohort_size bigint, OUT active bigint,
+        OUT retention double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'retention_cohorts' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 666;
+CREATE FUNCTION revenue_retention(retention_summary,
+        OUT period date, OUT starting_revenue numeric, OUT expansion numeric,
+        OUT contraction numeric, OUT churned_revenue numeric,
+        OUT nrr double precision, OUT grr double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'retention_revenue' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
+
+COMMENT ON FUNCTION customers(retention_summary) IS 'Distinct customers in the summary';
+COMMENT ON FUNCTION retention(retention_summary) IS
+    'Period over period: active, new, returning, retained and churned customers, retention and churn rates and CRR, one row per period (empty periods included)';
+COMMENT ON FUNCTION cohorts(retention_summary) IS
+    'Cohort triangle: customers by first active period, and how many of them are active k periods later';
+COMMENT ON FUNCTION revenue_retention(retention_summary) IS
+    'Revenue retention over the customers active the period before: starting revenue, expansion, contraction, churned revenue, NRR and GRR';
