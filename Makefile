@@ -14,7 +14,7 @@ DATA_built  = heartbeat--$(EXTVERSION).sql
 DATA        = $(filter-out $(DATA_built),$(wildcard heartbeat--*--*.sql))
 EXTRA_CLEAN = results regression.diffs regression.out
 
-REGRESS      = install conversion conversion_io conversion_window parallel ticket cycle
+REGRESS      = install conversion conversion_io conversion_window parallel ticket cycle retention
 REGRESS_OPTS = --inputdir=. --outputdir=.
 
 # -Wno-unused-parameter: PostgreSQL 15 headers (bufpage.h, ilist.h) trip -Wextra.

@@ -248,7 +248,7 @@ hb_unbase64(HbTextReader *r, const char *text, int *len)
 
 	*len = pg_b64_decode(text, tlen, out, pg_b64_dec_len(tlen));
 	if (*len < 0)
-		hb_text_bad(r, "A sketch is not valid base64.");
+		hb_text_bad(r, "A base64 payload (sketch or pair list) is malformed.");
 	return out;
 }
 

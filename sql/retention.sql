@@ -1,0 +1,41 @@
+-- The retention family: a hand-worked example, the three views, I/O and bad input.
+SET TimeZone = 'UTC';
+-- Alice buys in Jan, Feb, Apr; Bob in Jan, Feb, Mar; Carol in Feb; Dan in Mar, Apr.
+CREATE TABLE orders (customer text, at timestamptz, amount numeric);
+INSERT INTO orders VALUES
+  ('alice', '2026-01-03', 100), ('alice', '2026-01-20', 50), ('alice', '2026-02-11', 120), ('alice', '2026-04-02', 80),
+  ('bob', '2026-01-15', 200), ('bob', '2026-02-15', 150), ('bob', '2026-03-15', 300),
+  ('carol', '2026-02-28', 40),
+  ('dan', '2026-03-01', 10), ('dan', '2026-04-30', 20),
+  (NULL, '2026-03-03', 999), ('erin', NULL, 999);
+CREATE TABLE rs AS SELECT retention_agg('month', customer, at, amount) s FROM orders;
+SELECT customers(s) FROM rs;
+-- Feb: alice, bob retained, carol new (active 3, retention 2/2); Mar: bob retained,
+-- dan new, alice and carol churned (3 - 1 = 2 churned of 3); Apr: alice returns,
+-- dan retained, bob churned.
+SELECT * FROM retention((SELECT s FROM rs));
+SELECT * FROM cohorts((SELECT s FROM rs));
+-- Revenue: Feb over Jan's customers alice (150 -> 120) and bob (200 -> 150):
+-- start 350, contraction 80, nrr = 270/350, grr = 270/350.
+SELECT * FROM revenue_retention((SELECT s FROM rs));
+SELECT s FROM rs;
+SELECT s::text::retention_summary::text = s::text AS round_trip FROM rs;
+-- Weekly and daily cuts of the same orders.
+SELECT period, active, new FROM retention((SELECT retention_agg('week', customer, at) FROM orders)) WHERE active > 0 LIMIT 4;
+SELECT count(*) AS days FROM retention((SELECT retention_agg('day', customer, at::date) FROM orders));
+
+-- Bad input.
+SELECT retention_agg('fortnight', customer, at) FROM orders;
+SELECT retention_agg(NULL, customer, at) FROM orders;
+SELECT retention_agg('month', customer, 'infinity'::timestamptz) FROM orders;
+SELECT retention_agg('month', customer, at, 'NaN') FROM orders;
+SELECT rollup(s) FROM (SELECT retention_agg('month', customer, at) FROM orders
+                       UNION ALL SELECT retention_agg('month', customer, at, amount) FROM orders) v(s);
+SELECT rollup(s) FROM (SELECT retention_agg('month', 1, at) FROM orders
+                       UNION ALL SELECT retention_agg('month', 'x', at) FROM orders) v(s);
+SELECT * FROM revenue_retention((SELECT retention_agg('month', customer, at) FROM orders));
+SELECT '{"version":1,"granularity":"month","keys":"hash","revenue_scale":null,"customers":1,"pairs":1,"first_period":24312,"last_period":24312,"data":"!!"}'::retention_summary;
+SELECT '{"version":1,"granularity":"month","keys":"hash","revenue_scale":null,"customers":1,"pairs":2,"first_period":24312,"last_period":24312,"data":"AgEA"}'::retention_summary;
+SELECT '{"version":1,"granularity":"month","keys":"hash","revenue_scale":null,"customers":1,"pairs":1,"first_period":24300,"last_period":24312,"data":"AgEA"}'::retention_summary;
+SELECT '{"version":1,"granularity":"lunar","keys":"hash","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}'::retention_summary;
+SELECT '{"version":1,"granularity":"month","keys":"hash","revenue_scale":null,"customers":1,"pairs":1,"first_period":24312,"last_period":24312,"data":"AgEA"}'::retention_summary;
