@@ -74,6 +74,31 @@ SELECT month, closed_deals(c) AS closed, open_deals(c) AS open,
  ORDER BY month;
 
 \echo
+\echo '== Customer retention: monthly, with revenue retention (won deals are purchases) =='
+CREATE TEMP TABLE ret AS
+SELECT retention_agg('month', customer_id, closed_at, amount) AS s FROM deals WHERE won;
+SELECT r.period, r.active, r.new, r."returning", r.retained, r.churned,
+       round(r.retention_rate::numeric, 3) AS retention, round(r.crr::numeric, 3) AS crr,
+       round(v.nrr::numeric, 3) AS nrr, round(v.grr::numeric, 3) AS grr
+  FROM retention((SELECT s FROM ret)) r
+  LEFT JOIN revenue_retention((SELECT s FROM ret)) v USING (period)
+ WHERE r.period >= '2026-01-01'
+ ORDER BY r.period;
+
+\echo
+\echo '== Cohort triangle by quarter of first purchase: share of the cohort buying k quarters later =='
+SELECT cohort, max(cohort_size) AS customers,
+       round(max(retention) FILTER (WHERE period_offset = 1)::numeric, 2) AS q1,
+       round(max(retention) FILTER (WHERE period_offset = 2)::numeric, 2) AS q2,
+       round(max(retention) FILTER (WHERE period_offset = 3)::numeric, 2) AS q3,
+       round(max(retention) FILTER (WHERE period_offset = 4)::numeric, 2) AS q4,
+       round(max(retention) FILTER (WHERE period_offset = 5)::numeric, 2) AS q5,
+       round(max(retention) FILTER (WHERE period_offset = 6)::numeric, 2) AS q6,
+       round(max(retention) FILTER (WHERE period_offset = 7)::numeric, 2) AS q7
+  FROM cohorts((SELECT retention_agg('quarter', customer_id, closed_at) FROM deals WHERE won))
+ GROUP BY cohort ORDER BY cohort;
+
+\echo
 \echo '== Stored summaries: a materialized view per day and rep, rolled up to quarters =='
 CREATE MATERIALIZED VIEW daily_rep AS
 SELECT opened_at::date AS day, rep, conversion_agg(won) AS conversion,

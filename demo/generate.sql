@@ -3,7 +3,7 @@
 -- Creates table deals(id, rep, team, customer_id, opened_at, closed_at,
 -- amount, won) with:
 --   * 12 reps in 3 teams, each with its own skill (base win rate 22%..40%);
---   * ~2,000 customers, a few of them buying much more often than the rest;
+--   * max(2,000, n/10) customers, a few of them buying much more often than the rest;
 --   * seasonality: more deals opened around the turn of the year, fewer in summer;
 --   * a real drop: deals opened in March 2026 win at about 55% of the usual rate
 --     (a pricing change that was rolled back in April);
@@ -33,7 +33,7 @@ WITH u AS (
              + (670 * (u_day - 0.35 * 365.0 / 670 * sin(2 * pi() * u_day * 670 / 365.0) / (2 * pi()))) * interval '1 day'
              + (u_rep * 8) * interval '1 hour' AS opened_at,
            1 + floor(u_rep * 12)::int AS rep_no,
-           1 + floor(2000 * u_cust * u_cust)::bigint AS customer_id
+           1 + floor(greatest(2000, :n / 10) * u_cust * u_cust)::bigint AS customer_id
       FROM u
 ), p AS (
     SELECT d.*,
