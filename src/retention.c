@@ -8,8 +8,9 @@
  * are bigint (exact) or a 64-bit hash of text or uuid keys (FNV-1a over the
  * bytes, then a splitmix64 finaliser: the same on every platform).
  *
- * While aggregating, the state is an expanded object holding a hash set of
- * pairs (memory: the number of distinct pairs).  Flat, the pairs are sorted
+ * While aggregating, the state is an expanded object holding an array of
+ * pairs, appended to and compacted by radix sort when full, so it stays
+ * within twice the number of distinct pairs.  Flat, the pairs are sorted
  * by customer and period and written as varints: per customer a key delta,
  * a period count, period gaps and, with revenue, the amounts scaled to the
  * largest number of decimals seen.  Equal sets of pairs give equal bytes.
@@ -68,8 +69,9 @@ typedef struct RetState
 	uint16		flags;
 	int32		granularity;
 	int32		rev_scale;
-	uint64		cap;			/* power of two */
-	uint64		n;
+	uint64		cap;
+	uint64		n;				/* pairs in set[] */
+	uint64		sorted;			/* set[0..sorted) is sorted and distinct */
 	Pair	   *set;
 	/* flatten cache */
 	char	   *flat;
@@ -269,33 +271,8 @@ ret_new(MemoryContext parent)
 
 	EOH_init_header(&t->hdr, &ret_methods, cxt);
 	t->cap = 1024;
-	t->set = MemoryContextAllocZero(cxt, sizeof(Pair) * t->cap);
+	t->set = MemoryContextAlloc(cxt, sizeof(Pair) * t->cap);
 	return t;
-}
-
-static inline uint64
-pair_hash(int64 key, int32 period)
-{
-	return mix64((uint64) key ^ ((uint64) (uint32) period * UINT64CONST(0x9e3779b97f4a7c15)));
-}
-
-static void ret_insert(RetState *t, int64 key, int32 period, int64 rev);
-
-static void
-ret_grow(RetState *t)
-{
-	Pair	   *old = t->set;
-	uint64		oldcap = t->cap,
-				k;
-
-	t->cap *= 2;
-	t->set = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * t->cap,
-										MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	t->n = 0;
-	for (k = 0; k < oldcap; k++)
-		if (old[k].used)
-			ret_insert(t, old[k].key, old[k].period, old[k].rev);
-	pfree(old);
 }
 
 static pg_attribute_noreturn() void
@@ -308,34 +285,103 @@ revenue_overflow(void)
 			 errhint("Round the revenue to fewer decimals.")));
 }
 
+/* Sort order of keys and periods as unsigned numbers. */
+#define KEY_ORD(k) ((uint64) (k) ^ UINT64CONST(0x8000000000000000))
+#define PER_ORD(p) ((uint64) ((uint32) (p) ^ 0x80000000u))
+
+/*
+ * LSD radix sort of set[0..n) by (key, period), 16 bits a pass; a pass
+ * whose digit is the same for every pair is skipped (customer ids and
+ * periods rarely use all their bits).
+ */
 static void
+ret_radix_sort(RetState *t)
+{
+	uint64		n = t->n,
+				k;
+	Pair	   *src = t->set,
+			   *dst;
+	uint64	   *count;
+	int			pass;
+
+	if (n < 2)
+		return;
+	dst = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * t->cap, MCXT_ALLOC_HUGE);
+	count = palloc(sizeof(uint64) * 65536);
+	for (pass = 0; pass < 6; pass++)
+	{
+		uint64		sum = 0;
+		int			shift = pass < 2 ? 16 * pass : 16 * (pass - 2);
+		int			d;
+
+#define DIGIT(e) (((pass < 2 ? PER_ORD((e).period) : KEY_ORD((e).key)) >> shift) & 0xFFFF)
+		CHECK_FOR_INTERRUPTS();
+		memset(count, 0, sizeof(uint64) * 65536);
+		for (k = 0; k < n; k++)
+			count[DIGIT(src[k])]++;
+		if (count[DIGIT(src[0])] == n)
+			continue;			/* one digit everywhere: nothing to do */
+		for (d = 0; d < 65536; d++)
+		{
+			uint64		c = count[d];
+
+			count[d] = sum;
+			sum += c;
+		}
+		for (k = 0; k < n; k++)
+			dst[count[DIGIT(src[k])]++] = src[k];
+#undef DIGIT
+		{
+			Pair	   *tmp = src;
+
+			src = dst;
+			dst = tmp;
+		}
+	}
+	pfree(dst);					/* whichever buffer does not hold the result */
+	t->set = src;
+	pfree(count);
+}
+
+/* Sort and merge duplicates (summing their revenue); grow if still half full. */
+static void
+ret_compact(RetState *t)
+{
+	uint64		k,
+				w = 0;
+
+	ret_radix_sort(t);
+	for (k = 0; k < t->n; k++)
+	{
+		if (w > 0 && t->set[w - 1].key == t->set[k].key && t->set[w - 1].period == t->set[k].period)
+		{
+			if (__builtin_add_overflow(t->set[w - 1].rev, t->set[k].rev, &t->set[w - 1].rev))
+				revenue_overflow();
+		}
+		else
+			t->set[w++] = t->set[k];
+	}
+	t->n = t->sorted = w;
+	if (t->n * 2 > t->cap)
+	{
+		t->cap *= 2;
+		t->set = repalloc_huge(t->set, sizeof(Pair) * t->cap);
+	}
+}
+
+static inline void
 ret_insert(RetState *t, int64 key, int32 period, int64 rev)
 {
-	uint64		mask = t->cap - 1,
-				i = pair_hash(key, period) & mask;
 	Pair	   *p;
 
 	t->flat_valid = false;
-	for (;;)
-	{
-		p = &t->set[i];
-		if (!p->used)
-			break;
-		if (p->key == key && p->period == period)
-		{
-			if (__builtin_add_overflow(p->rev, rev, &p->rev))
-				revenue_overflow();
-			return;
-		}
-		i = (i + 1) & mask;
-	}
-	p->used = 1;
+	if (unlikely(t->n == t->cap))
+		ret_compact(t);
+	p = &t->set[t->n++];
 	p->key = key;
 	p->period = period;
+	p->used = 1;
 	p->rev = rev;
-	t->n++;
-	if (t->n * 2 > t->cap)
-		ret_grow(t);
 }
 
 /* Raise the revenue scale of every pair to s. */
@@ -352,8 +398,8 @@ ret_rescale(RetState *t, int32 s)
 	for (e = t->rev_scale; e < s; e++)
 		if (__builtin_mul_overflow(f, 10, &f))
 			revenue_overflow();
-	for (k = 0; k < t->cap; k++)
-		if (t->set[k].used && __builtin_mul_overflow(t->set[k].rev, f, &t->set[k].rev))
+	for (k = 0; k < t->n; k++)
+		if (__builtin_mul_overflow(t->set[k].rev, f, &t->set[k].rev))
 			revenue_overflow();
 	t->rev_scale = s;
 }
@@ -397,16 +443,6 @@ get_varint(const char *p, const char *end, uint64 *v)
 #define ZIGZAG(v) (((uint64) (v) << 1) ^ (uint64) ((int64) (v) >> 63))
 #define UNZIGZAG(u) ((int64) ((u) >> 1) ^ -(int64) ((u) & 1))
 
-static int
-pair_cmp(const void *a, const void *b)
-{
-	const Pair *x = a,
-			   *y = b;
-
-	if (x->key != y->key)
-		return x->key < y->key ? -1 : 1;
-	return x->period < y->period ? -1 : x->period > y->period;
-}
 
 /* Builds the canonical flat form (cached until the set changes). */
 static void
@@ -426,11 +462,10 @@ ret_build_flat(RetState *t)
 		return;
 	if (t->flat != NULL)
 		pfree(t->flat);
-	v = MemoryContextAllocHuge(t->hdr.eoh_context, sizeof(Pair) * Max(t->n, 1));
-	for (k = 0; k < t->cap; k++)
-		if (t->set[k].used)
-			v[n++] = t->set[k];
-	qsort(v, n, sizeof(Pair), pair_cmp);
+	if (t->sorted != t->n)
+		ret_compact(t);
+	v = t->set;
+	n = t->n;
 	for (k = 0; k < n; k++)
 	{
 		if (k == 0 || v[k].period < lo)
@@ -464,7 +499,6 @@ ret_build_flat(RetState *t)
 		customers++;
 		k = j;
 	}
-	pfree(v);
 	t->flat_size = p - t->flat;
 	f = (RetFlat *) t->flat;
 	SET_VARSIZE(f, t->flat_size);
@@ -1103,9 +1137,9 @@ ret_from_flat_bytes(RetFlat *f)
 	t->flags = f->hdr.flags;
 	t->rev_scale = f->rev_scale;
 	ret_merge_flat(t, f);
+	ret_build_flat(t);
 	if ((int64) t->n != f->pairs)
 		ret_corrupt("It lists a customer-period pair twice.");
-	ret_build_flat(t);
 	if (((RetFlat *) t->flat)->customers != f->customers ||
 		(f->pairs > 0 && (((RetFlat *) t->flat)->first_period != f->first_period ||
 						  ((RetFlat *) t->flat)->last_period != f->last_period)))
