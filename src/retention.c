@@ -72,6 +72,7 @@ typedef struct RetState
 	uint64		cap;
 	uint64		n;				/* pairs in set[] */
 	uint64		sorted;			/* set[0..sorted) is sorted and distinct */
+	uint64		limit;			/* compact when this many: 4 x distinct pairs */
 	Pair	   *set;
 	/* flatten cache */
 	char	   *flat;
@@ -271,6 +272,7 @@ ret_new(MemoryContext parent)
 
 	EOH_init_header(&t->hdr, &ret_methods, cxt);
 	t->cap = 1024;
+	t->limit = 1024;
 	t->set = MemoryContextAlloc(cxt, sizeof(Pair) * t->cap);
 	return t;
 }
@@ -290,10 +292,14 @@ revenue_overflow(void)
 #define PER_ORD(p) ((uint64) ((uint32) (p) ^ 0x80000000u))
 
 /*
- * LSD radix sort of set[0..n) by (key, period), 16 bits a pass; a pass
- * whose digit is the same for every pair is skipped (customer ids and
- * periods rarely use all their bits).
+ * LSD radix sort of set[0..n) by (key, period), 11 bits a pass (2048
+ * buckets: the scatter stays in cache).  One first pass finds which bits
+ * vary at all; digits without any are skipped, so customer ids and periods
+ * that use few bits cost few passes.
  */
+#define RADIX_BITS 11
+#define RADIX_SIZE (1 << RADIX_BITS)
+
 static void
 ret_radix_sort(RetState *t)
 {
@@ -301,27 +307,40 @@ ret_radix_sort(RetState *t)
 				k;
 	Pair	   *src = t->set,
 			   *dst;
-	uint64	   *count;
+	uint64		count[RADIX_SIZE];
+	uint64		kor = 0,
+				kand = ~UINT64CONST(0),
+				por = 0,
+				pand = ~UINT64CONST(0);
 	int			pass;
 
 	if (n < 2)
 		return;
-	dst = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * t->cap, MCXT_ALLOC_HUGE);
-	count = palloc(sizeof(uint64) * 65536);
-	for (pass = 0; pass < 6; pass++)
+	for (k = 0; k < n; k++)
 	{
+		kor |= KEY_ORD(src[k].key);
+		kand &= KEY_ORD(src[k].key);
+		por |= PER_ORD(src[k].period);
+		pand &= PER_ORD(src[k].period);
+	}
+	dst = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * t->cap, MCXT_ALLOC_HUGE);
+	/* periods: 3 digits of 32 bits, then keys: 6 digits of 64 */
+	for (pass = 0; pass < 9; pass++)
+	{
+		bool		per = pass < 3;
+		int			shift = RADIX_BITS * (per ? pass : pass - 3);
+		uint64		varying = per ? (por ^ pand) : (kor ^ kand);
 		uint64		sum = 0;
-		int			shift = pass < 2 ? 16 * pass : 16 * (pass - 2);
 		int			d;
 
-#define DIGIT(e) (((pass < 2 ? PER_ORD((e).period) : KEY_ORD((e).key)) >> shift) & 0xFFFF)
+		if (((varying >> shift) & (RADIX_SIZE - 1)) == 0)
+			continue;			/* this digit is the same everywhere */
 		CHECK_FOR_INTERRUPTS();
-		memset(count, 0, sizeof(uint64) * 65536);
+#define DIGIT(e) (((per ? PER_ORD((e).period) : KEY_ORD((e).key)) >> shift) & (RADIX_SIZE - 1))
+		memset(count, 0, sizeof(count));
 		for (k = 0; k < n; k++)
 			count[DIGIT(src[k])]++;
-		if (count[DIGIT(src[0])] == n)
-			continue;			/* one digit everywhere: nothing to do */
-		for (d = 0; d < 65536; d++)
+		for (d = 0; d < RADIX_SIZE; d++)
 		{
 			uint64		c = count[d];
 
@@ -340,7 +359,6 @@ ret_radix_sort(RetState *t)
 	}
 	pfree(dst);					/* whichever buffer does not hold the result */
 	t->set = src;
-	pfree(count);
 }
 
 /* Sort and merge duplicates (summing their revenue); grow if still half full. */
@@ -362,7 +380,24 @@ ret_compact(RetState *t)
 			t->set[w++] = t->set[k];
 	}
 	t->n = t->sorted = w;
+	t->limit = Max(4 * w, 1024);
 	if (t->n * 2 > t->cap)
+	{
+		t->cap *= 2;
+		t->set = repalloc_huge(t->set, sizeof(Pair) * t->cap);
+	}
+}
+
+/*
+ * The array is full: compact it once it holds 4 times the distinct pairs
+ * last counted (memory stays linear in the pairs), else just grow it.
+ */
+static void
+ret_full(RetState *t)
+{
+	if (t->n >= t->limit)
+		ret_compact(t);
+	if (t->n == t->cap)
 	{
 		t->cap *= 2;
 		t->set = repalloc_huge(t->set, sizeof(Pair) * t->cap);
@@ -376,7 +411,7 @@ ret_insert(RetState *t, int64 key, int32 period, int64 rev)
 
 	t->flat_valid = false;
 	if (unlikely(t->n == t->cap))
-		ret_compact(t);
+		ret_full(t);
 	p = &t->set[t->n++];
 	p->key = key;
 	p->period = period;
@@ -720,8 +755,11 @@ ret_state(FunctionCallInfo fcinfo)
 
 /* ---------- transition ---------- */
 
+#define DAY_CACHE 1024
 typedef struct TransCache
 {
+	int32		cday[DAY_CACHE];	/* day -> period, direct-mapped */
+	int32		cperiod[DAY_CACHE];
 	int			gran;
 	text	   *gran_text;		/* the last granularity argument seen */
 	Oid			key_type;
@@ -763,6 +801,8 @@ retention_trans(PG_FUNCTION_ARGS)
 		memcmp(VARDATA_ANY(g), VARDATA_ANY(c->gran_text), VARSIZE_ANY_EXHDR(g)) != 0)
 	{
 		c->gran = gran_parse(g);
+		for (int i = 0; i < DAY_CACHE; i++)
+			c->cperiod[i] = PG_INT32_MIN;	/* empty */
 		if (c->gran_text)
 			pfree(c->gran_text);
 		c->gran_text = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(g));
@@ -828,7 +868,16 @@ retention_trans(PG_FUNCTION_ARGS)
 			revenue_overflow();
 		rev = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(scaled)));
 	}
-	ret_insert(t, key, period_of_day(c->gran, day), rev);
+	{
+		int			slot = day & (DAY_CACHE - 1);
+
+		if (c->cday[slot] != day || c->cperiod[slot] == PG_INT32_MIN)
+		{
+			c->cday[slot] = day;
+			c->cperiod[slot] = period_of_day(c->gran, day);
+		}
+		ret_insert(t, key, c->cperiod[slot], rev);
+	}
 	PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));
 
 infinite:
