@@ -59,8 +59,7 @@ typedef struct Pair
 {
 	int64		key;
 	int32		period;
-	int32		used;
-	int64		rev;			/* revenue * 10^rev_scale */
+	int32		pad;
 } Pair;
 
 typedef struct RetState
@@ -74,6 +73,7 @@ typedef struct RetState
 	uint64		sorted;			/* set[0..sorted) is sorted and distinct */
 	uint64		limit;			/* compact when this many: 4 x distinct pairs */
 	Pair	   *set;
+	int64	   *rev;			/* revenue * 10^rev_scale of set[i], or NULL */
 	/* flatten cache */
 	char	   *flat;
 	Size		flat_size;
@@ -307,6 +307,8 @@ ret_radix_sort(RetState *t)
 				k;
 	Pair	   *src = t->set,
 			   *dst;
+	int64	   *srev = t->rev,
+			   *drev = NULL;
 	uint64		count[RADIX_SIZE];
 	uint64		kor = 0,
 				kand = ~UINT64CONST(0),
@@ -324,6 +326,8 @@ ret_radix_sort(RetState *t)
 		pand &= PER_ORD(src[k].period);
 	}
 	dst = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * t->cap, MCXT_ALLOC_HUGE);
+	if (srev)
+		drev = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(int64) * t->cap, MCXT_ALLOC_HUGE);
 	/* periods: 3 digits of 32 bits, then keys: 6 digits of 64 */
 	for (pass = 0; pass < 9; pass++)
 	{
@@ -347,18 +351,42 @@ ret_radix_sort(RetState *t)
 			count[d] = sum;
 			sum += c;
 		}
-		for (k = 0; k < n; k++)
-			dst[count[DIGIT(src[k])]++] = src[k];
+		if (srev == NULL)
+			for (k = 0; k < n; k++)
+				dst[count[DIGIT(src[k])]++] = src[k];
+		else
+			for (k = 0; k < n; k++)
+			{
+				uint64		at = count[DIGIT(src[k])]++;
+
+				dst[at] = src[k];
+				drev[at] = srev[k];
+			}
 #undef DIGIT
 		{
 			Pair	   *tmp = src;
+			int64	   *rtmp = srev;
 
 			src = dst;
 			dst = tmp;
+			srev = drev;
+			drev = rtmp;
 		}
 	}
-	pfree(dst);					/* whichever buffer does not hold the result */
+	pfree(dst);					/* whichever buffers do not hold the result */
+	if (drev)
+		pfree(drev);
 	t->set = src;
+	t->rev = srev;
+}
+
+static void
+ret_grow(RetState *t)
+{
+	t->cap *= 2;
+	t->set = repalloc_huge(t->set, sizeof(Pair) * t->cap);
+	if (t->rev)
+		t->rev = repalloc_huge(t->rev, sizeof(int64) * t->cap);
 }
 
 /* Sort and merge duplicates (summing their revenue); grow if still half full. */
@@ -373,19 +401,20 @@ ret_compact(RetState *t)
 	{
 		if (w > 0 && t->set[w - 1].key == t->set[k].key && t->set[w - 1].period == t->set[k].period)
 		{
-			if (__builtin_add_overflow(t->set[w - 1].rev, t->set[k].rev, &t->set[w - 1].rev))
+			if (t->rev && __builtin_add_overflow(t->rev[w - 1], t->rev[k], &t->rev[w - 1]))
 				revenue_overflow();
 		}
 		else
+		{
+			if (t->rev)
+				t->rev[w] = t->rev[k];
 			t->set[w++] = t->set[k];
+		}
 	}
 	t->n = t->sorted = w;
 	t->limit = Max(4 * w, 1024);
 	if (t->n * 2 > t->cap)
-	{
-		t->cap *= 2;
-		t->set = repalloc_huge(t->set, sizeof(Pair) * t->cap);
-	}
+		ret_grow(t);
 }
 
 /*
@@ -398,10 +427,7 @@ ret_full(RetState *t)
 	if (t->n >= t->limit)
 		ret_compact(t);
 	if (t->n == t->cap)
-	{
-		t->cap *= 2;
-		t->set = repalloc_huge(t->set, sizeof(Pair) * t->cap);
-	}
+		ret_grow(t);
 }
 
 static inline void
@@ -412,11 +438,17 @@ ret_insert(RetState *t, int64 key, int32 period, int64 rev)
 	t->flat_valid = false;
 	if (unlikely(t->n == t->cap))
 		ret_full(t);
+	if (t->flags & RET_REVENUE)
+	{
+		if (unlikely(t->rev == NULL))
+			t->rev = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(int64) * t->cap,
+												MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+		t->rev[t->n] = rev;
+	}
 	p = &t->set[t->n++];
 	p->key = key;
 	p->period = period;
-	p->used = 1;
-	p->rev = rev;
+	p->pad = 0;
 }
 
 /* Raise the revenue scale of every pair to s. */
@@ -433,8 +465,8 @@ ret_rescale(RetState *t, int32 s)
 	for (e = t->rev_scale; e < s; e++)
 		if (__builtin_mul_overflow(f, 10, &f))
 			revenue_overflow();
-	for (k = 0; k < t->n; k++)
-		if (__builtin_mul_overflow(t->set[k].rev, f, &t->set[k].rev))
+	for (k = 0; k < t->n && t->rev; k++)
+		if (__builtin_mul_overflow(t->rev[k], f, &t->rev[k]))
 			revenue_overflow();
 	t->rev_scale = s;
 }
@@ -530,7 +562,7 @@ ret_build_flat(RetState *t)
 		}
 		if (t->flags & RET_REVENUE)
 			for (uint64 m = k; m < j; m++)
-				p = put_varint(p, ZIGZAG(v[m].rev));
+				p = put_varint(p, ZIGZAG(t->rev ? t->rev[m] : 0));
 		customers++;
 		k = j;
 	}
