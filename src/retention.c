@@ -74,6 +74,9 @@ typedef struct RetState
 	uint64		limit;			/* compact when this many: 4 x distinct pairs */
 	Pair	   *set;
 	int64	   *rev;			/* revenue * 10^rev_scale of set[i], or NULL */
+	Pair	   *spare;			/* radix sort buffers, kept between sorts */
+	int64	   *spare_rev;
+	uint64		spare_cap;
 	/* flatten cache */
 	char	   *flat;
 	Size		flat_size;
@@ -325,9 +328,20 @@ ret_radix_sort(RetState *t)
 		por |= PER_ORD(src[k].period);
 		pand &= PER_ORD(src[k].period);
 	}
-	dst = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * t->cap, MCXT_ALLOC_HUGE);
-	if (srev)
-		drev = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(int64) * t->cap, MCXT_ALLOC_HUGE);
+	if (t->spare_cap < t->cap)
+	{
+		if (t->spare)
+			pfree(t->spare);
+		if (t->spare_rev)
+			pfree(t->spare_rev);
+		t->spare = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * t->cap, MCXT_ALLOC_HUGE);
+		t->spare_rev = NULL;
+		t->spare_cap = t->cap;
+	}
+	if (srev && t->spare_rev == NULL)
+		t->spare_rev = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(int64) * t->spare_cap, MCXT_ALLOC_HUGE);
+	dst = t->spare;
+	drev = srev ? t->spare_rev : NULL;
 	/* periods: 3 digits of 32 bits, then keys: 6 digits of 64 */
 	for (pass = 0; pass < 9; pass++)
 	{
@@ -373,9 +387,10 @@ ret_radix_sort(RetState *t)
 			drev = rtmp;
 		}
 	}
-	pfree(dst);					/* whichever buffers do not hold the result */
+	/* the buffers that do not hold the result are the spares now */
+	t->spare = dst;
 	if (drev)
-		pfree(drev);
+		t->spare_rev = drev;
 	t->set = src;
 	t->rev = srev;
 }
