@@ -275,7 +275,7 @@ ret_new(MemoryContext parent)
 
 	EOH_init_header(&t->hdr, &ret_methods, cxt);
 	t->cap = 1024;
-	t->limit = 1024;
+	t->limit = 1 << 21;
 	t->set = MemoryContextAlloc(cxt, sizeof(Pair) * t->cap);
 	return t;
 }
@@ -427,7 +427,7 @@ ret_compact(RetState *t)
 		}
 	}
 	t->n = t->sorted = w;
-	t->limit = Max(4 * w, 1024);
+	t->limit = Max(4 * w, 1 << 21);	/* and at least 2M pairs (32 MB) */
 	if (t->n * 2 > t->cap)
 		ret_grow(t);
 }
