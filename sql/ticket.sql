@@ -94,3 +94,6 @@ SELECT mean(t) FROM tsums WHERE k = 5;
 SELECT deals(r), median(r), r::text LIKE '%"sum":null%' AS sketch_only FROM (SELECT rollup(t) r FROM tsums WHERE k IN (2, 5)) q;
 SELECT rollup(t) FROM tsums WHERE k IN (2, 4);
 SELECT rollup(t) FROM tsums WHERE k IN (4, 5);
+-- Many decimals: the sum of squares is at twice the scale (76 here).
+SELECT t::text::ticket_summary::text = t::text AS round_trip, mean(t) = a AS exact, t
+  FROM (SELECT ticket_agg(x) t, avg(x) a FROM (VALUES (1e-38), (3e-38)) v(x)) q;

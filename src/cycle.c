@@ -685,27 +685,6 @@ cycle_close_probability(PG_FUNCTION_ARGS)
 
 /* ---------- text and binary I/O ---------- */
 
-static char *
-int128_text(int128 v)
-{
-	char		buf[48];
-	int			n = 0;
-	char	   *out = palloc(48);
-	int			o = 0;
-	uint128		u = v < 0 ? -(uint128) v : (uint128) v;
-
-	do
-	{
-		buf[n++] = '0' + (int) (u % 10);
-		u /= 10;
-	} while (u > 0);
-	if (v < 0)
-		out[o++] = '-';
-	while (n > 0)
-		out[o++] = buf[--n];
-	out[o] = '\0';
-	return out;
-}
 
 static int128
 text_int128(HbTextReader *r, const char *s)
@@ -767,7 +746,7 @@ cycle_summary_out(PG_FUNCTION_ARGS)
 	hb_text_out_int64(&buf, "closed", r.f->closed);
 	hb_text_out_int64(&buf, "open", r.f->open);
 	hb_text_out_int64(&buf, "skipped", r.f->skipped);
-	hb_text_out_raw(&buf, "sum_us", int128_text(r.sum), false);
+	hb_text_out_raw(&buf, "sum_us", hb_int128_text(r.sum, 0), false);
 	hb_text_out_int64(&buf, "sum_days", r.f->sum_days);
 	if (r.f->hdr.flags & CYCLE_MEAN_ONLY)
 		hb_text_out_raw(&buf, "sketches", NULL, false);

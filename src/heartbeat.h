@@ -16,6 +16,7 @@
 #include "lib/stringinfo.h"
 #include "nodes/execnodes.h"
 #include "utils/expandeddatum.h"
+#include "utils/numeric.h"
 
 /* The format version written by this build; readers accept 1..this. */
 #define HB_FORMAT_VERSION	1
@@ -132,6 +133,10 @@ extern void hb_check_header(const HbHeader *h, Size size, HbKind kind,
 
 /* Per-family set-up at library load (tables), called from _PG_init. */
 extern void ticket_init(void);
+
+/* v / 10^scale as decimal text and as numeric, exactly. */
+extern char *hb_int128_text(int128 v, int scale);
+extern Numeric hb_int128_numeric(int128 v, int scale);
 
 /* ERROR unless 0 <= p <= 1. */
 extern void hb_check_percentile(double p);

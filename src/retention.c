@@ -1143,35 +1143,6 @@ revenue_customer(void *arg, int64 key, const int32 *p, const int64 *r, int n)
 	}
 }
 
-static Numeric
-scaled_numeric(int128 v, int scale)
-{
-	/* v / 10^scale, exactly */
-	char		buf[64];
-	int			n = 0,
-				o = 0,
-				k;
-	bool		neg = v < 0;
-	uint128		u = neg ? -(uint128) v : (uint128) v;
-	char	   *out = palloc(80 + scale);
-
-	do
-	{
-		buf[n++] = '0' + (int) (u % 10);
-		u /= 10;
-	} while (u > 0 || n <= scale);
-	if (neg)
-		out[o++] = '-';
-	for (k = n - 1; k >= 0; k--)
-	{
-		out[o++] = buf[k];
-		if (k == scale && scale > 0)
-			out[o++] = '.';
-	}
-	out[o] = '\0';
-	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(out),
-											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-}
 
 /* revenue_retention(s): per period, over the customers active the period before. */
 PG_FUNCTION_INFO_V1(retention_revenue);
@@ -1207,10 +1178,10 @@ retention_revenue(PG_FUNCTION_ARGS)
 
 		CHECK_FOR_INTERRUPTS();
 		v[0] = DateADTGetDatum(period_start(f->granularity, a.first + i));
-		v[1] = NumericGetDatum(scaled_numeric(a.start[i], f->rev_scale));
-		v[2] = NumericGetDatum(scaled_numeric(a.expansion[i], f->rev_scale));
-		v[3] = NumericGetDatum(scaled_numeric(a.contraction[i], f->rev_scale));
-		v[4] = NumericGetDatum(scaled_numeric(a.churned[i], f->rev_scale));
+		v[1] = NumericGetDatum(hb_int128_numeric(a.start[i], f->rev_scale));
+		v[2] = NumericGetDatum(hb_int128_numeric(a.expansion[i], f->rev_scale));
+		v[3] = NumericGetDatum(hb_int128_numeric(a.contraction[i], f->rev_scale));
+		v[4] = NumericGetDatum(hb_int128_numeric(a.churned[i], f->rev_scale));
 		nulls[5] = nulls[6] = a.start[i] == 0;
 		v[5] = Float8GetDatum(a.start[i] == 0 ? 0.0 : (double) now / (double) a.start[i]);
 		v[6] = Float8GetDatum(a.start[i] == 0 ? 0.0 : (double) a.kept[i] / (double) a.start[i]);
@@ -1241,6 +1212,27 @@ ret_from_flat_bytes(RetFlat *f)
 						  ((RetFlat *) t->flat)->last_period != f->last_period)))
 		ret_corrupt("Its customer count or period range does not match its pairs.");
 	return PointerGetDatum(PG_DETOAST_DATUM(EOHPGetRWDatum(&t->hdr)));
+}
+
+/* A flat summary from its header fields and pair list, checked and canonical. */
+static Datum
+ret_from_parts(uint16 flags, int32 g, int32 rev_scale, int64 customers, int64 pairs,
+			   int32 first, int32 last, const char *bytes, int len)
+{
+	RetFlat    *f = palloc0(sizeof(RetFlat) + len);
+
+	SET_VARSIZE(f, sizeof(RetFlat) + len);
+	f->hdr.version = HB_FORMAT_VERSION;
+	f->hdr.kind = HB_KIND_RETENTION;
+	f->hdr.flags = flags;
+	f->granularity = g;
+	f->rev_scale = rev_scale;
+	f->customers = customers;
+	f->pairs = pairs;
+	f->first_period = first;
+	f->last_period = last;
+	memcpy((char *) f + sizeof(RetFlat), bytes, len);
+	return ret_from_flat_bytes(f);
 }
 
 PG_FUNCTION_INFO_V1(retention_summary_out);
@@ -1279,7 +1271,6 @@ retention_summary_in(PG_FUNCTION_ARGS)
 	int			g,
 				len;
 	char	   *bytes;
-	RetFlat    *f;
 
 	hb_text_begin(&r, PG_GETARG_CSTRING(0), TYPNAME);
 	gran = hb_text_value_field(&r, "granularity");
@@ -1303,19 +1294,9 @@ retention_summary_in(PG_FUNCTION_ARGS)
 	if (first < PG_INT32_MIN || first > PG_INT32_MAX || last < PG_INT32_MIN || last > PG_INT32_MAX)
 		hb_text_bad(&r, "A period number is out of range.");
 	bytes = hb_unbase64(&r, data ? data : "", &len);
-	f = palloc0(sizeof(RetFlat) + len);
-	SET_VARSIZE(f, sizeof(RetFlat) + len);
-	f->hdr.version = HB_FORMAT_VERSION;
-	f->hdr.kind = HB_KIND_RETENTION;
-	f->hdr.flags = (strcmp(keys, "hash") == 0 ? RET_HASHED : 0) | (scale ? RET_REVENUE : 0);
-	f->granularity = g;
-	f->rev_scale = scale ? pg_strtoint32(scale) : 0;
-	f->customers = customers;
-	f->pairs = pairs;
-	f->first_period = (int32) first;
-	f->last_period = (int32) last;
-	memcpy((char *) f + sizeof(RetFlat), bytes, len);
-	PG_RETURN_DATUM(ret_from_flat_bytes(f));
+	PG_RETURN_DATUM(ret_from_parts((strcmp(keys, "hash") == 0 ? RET_HASHED : 0) | (scale ? RET_REVENUE : 0),
+								   g, scale ? pg_strtoint32(scale) : 0, customers, pairs,
+								   (int32) first, (int32) last, bytes, len));
 }
 
 PG_FUNCTION_INFO_V1(retention_summary_send);
@@ -1343,7 +1324,6 @@ Datum
 retention_summary_recv(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	RetFlat    *f;
 	int			len;
 	uint16		flags;
 	int32		g,
@@ -1367,17 +1347,6 @@ retention_summary_recv(PG_FUNCTION_ARGS)
 	first = pq_getmsgint(buf, 4);
 	last = pq_getmsgint(buf, 4);
 	len = buf->len - buf->cursor;
-	f = palloc0(sizeof(RetFlat) + len);
-	SET_VARSIZE(f, sizeof(RetFlat) + len);
-	f->hdr.version = HB_FORMAT_VERSION;
-	f->hdr.kind = HB_KIND_RETENTION;
-	f->hdr.flags = flags;
-	f->granularity = g;
-	f->rev_scale = s;
-	f->customers = customers;
-	f->pairs = pairs;
-	f->first_period = first;
-	f->last_period = last;
-	memcpy((char *) f + sizeof(RetFlat), pq_getmsgbytes(buf, len), len);
-	PG_RETURN_DATUM(ret_from_flat_bytes(f));
+	PG_RETURN_DATUM(ret_from_parts(flags, g, s, customers, pairs, first, last,
+								   pq_getmsgbytes(buf, len), len));
 }

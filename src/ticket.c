@@ -131,43 +131,7 @@ mul_pow10(int128 *v, int e)
 	return !__builtin_mul_overflow(*v, pow10_128[e], v);
 }
 
-/* Decimal text of v / 10^scale. */
-static char *
-int128_to_text(int128 v, int scale)
-{
-	char		digits[64];
-	char	   *out = palloc(64 + scale + 3);
-	int			n = 0,
-				o = 0,
-				k;
-	bool		neg = v < 0;
-	uint128		u = neg ? -(uint128) v : (uint128) v;
 
-	do
-	{
-		digits[n++] = '0' + (int) (u % 10);
-		u /= 10;
-	} while (u > 0);
-	while (n <= scale)
-		digits[n++] = '0';
-	if (neg)
-		out[o++] = '-';
-	for (k = n - 1; k >= 0; k--)
-	{
-		out[o++] = digits[k];
-		if (k == scale && scale > 0)
-			out[o++] = '.';
-	}
-	out[o] = '\0';
-	return out;
-}
-
-static Numeric
-int128_to_numeric(int128 v, int scale)
-{
-	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(int128_to_text(v, scale)),
-											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-}
 
 /*
  * Reading a numeric without copying it.  The layout is PostgreSQL's stable
@@ -428,7 +392,7 @@ go_big(TicketState *t)
 	if (t->big)
 		return;
 	for (k = 0; k < nexact(t->flags); k++)
-		set_numeric(t, k, int128_to_numeric(t->x[k], exact_scale(t, k)));
+		set_numeric(t, k, hb_int128_numeric(t->x[k], exact_scale(t, k)));
 	t->big = true;
 }
 
@@ -695,7 +659,7 @@ merge_flat(TicketState *t, const TicketFlat *f)
 		Numeric		v[NEXACT];
 
 		for (k = 0; k < nexact(t->flags); k++)
-			v[k] = (f->hdr.flags & TICKET_BIG) ? nx[k] : int128_to_numeric(x[k], k == X_SUMSQ ? 2 * f->scale : f->scale);
+			v[k] = (f->hdr.flags & TICKET_BIG) ? nx[k] : hb_int128_numeric(x[k], k == X_SUMSQ ? 2 * f->scale : f->scale);
 		if (t->deals == 0)
 			for (k = 0; k < nexact(t->flags); k++)
 				set_numeric(t, k, v[k]);
@@ -965,7 +929,7 @@ static Numeric
 read_numeric(const TicketRead *r, int k)
 {
 	return (r->f->hdr.flags & TICKET_BIG) ? r->nx[k]
-		: int128_to_numeric(r->x[k], k == X_SUMSQ ? 2 * r->f->scale : r->f->scale);
+		: hb_int128_numeric(r->x[k], k == X_SUMSQ ? 2 * r->f->scale : r->f->scale);
 }
 
 /* ERROR if the summary is one of the partial kinds in `forbidden`. */
