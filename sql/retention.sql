@@ -39,3 +39,6 @@ SELECT '{"version":1,"granularity":"month","keys":"hash","revenue_scale":null,"c
 SELECT '{"version":1,"granularity":"month","keys":"hash","revenue_scale":null,"customers":1,"pairs":1,"first_period":24300,"last_period":24312,"data":"AgEA"}'::retention_summary;
 SELECT '{"version":1,"granularity":"lunar","keys":"hash","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}'::retention_summary;
 SELECT '{"version":1,"granularity":"month","keys":"hash","revenue_scale":null,"customers":1,"pairs":1,"first_period":24312,"last_period":24312,"data":"AgEA"}'::retention_summary;
+-- Any span works within 40M periods: 200,000 yearly periods fine, daily over them an ERROR.
+SELECT count(*) FROM retention((SELECT retention_agg('year', 1, d) FROM (VALUES (date '0001-01-01'), (date '200000-01-01')) v(d)));
+SELECT customers(retention_agg('day', 1, d)) FROM (VALUES (date '0001-01-01'), (date '200000-01-01')) v(d);

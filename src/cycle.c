@@ -516,6 +516,10 @@ cycle_views(const CycleRead *r, SketchView *done, SketchView *cens)
 static Interval *
 estimate_interval(double us)
 {
+	if (!(fabs(us) < 9.0e18))	/* only a hand-made sketch gets here */
+		ereport(ERROR,
+				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
+				 errmsg("interval out of range")));
 	return us_interval((int64) (rint(us / USECS_PER_SEC) * USECS_PER_SEC));
 }
 

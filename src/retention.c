@@ -34,6 +34,9 @@
 
 #define TYPNAME "retention_summary"
 
+/* Periods from the first to the last: at most 40M (daily for 100,000 years). */
+#define MAX_SPAN 40000000
+
 #define RET_REVENUE		0x0001	/* pairs carry revenue */
 #define RET_HASHED		0x0002	/* keys are hashes of text or uuid */
 
@@ -555,6 +558,11 @@ ret_build_flat(RetState *t)
 		if (k == 0 || v[k].period > hi)
 			hi = v[k].period;
 	}
+	if (n > 0 && (int64) hi - lo >= MAX_SPAN)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("retention activity spans more than %d periods", MAX_SPAN),
+				 errhint("Use a coarser granularity, or filter out dates far from the rest.")));
 	/* worst case per pair: key 10 + count 10 + gap 5 + revenue 10 bytes */
 	max = sizeof(RetFlat) + n * 35 + 16;
 	t->flat = MemoryContextAllocExtended(t->hdr.eoh_context, max, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
@@ -694,7 +702,8 @@ ret_check(const RetFlat *f)
 	if (f->granularity < G_NONE || f->granularity > G_YEAR || f->rev_scale < 0 || f->rev_scale > 1000 ||
 		f->customers < 0 || f->pairs < f->customers ||
 		(f->customers == 0) != (f->pairs == 0) || (f->pairs > 0 && f->first_period > f->last_period) ||
-		(f->pairs > 0 && f->granularity == G_NONE))
+		(f->pairs > 0 && f->granularity == G_NONE) ||
+		(f->pairs > 0 && (int64) f->last_period - f->first_period >= MAX_SPAN))
 		ret_corrupt("Its header is inconsistent.");
 }
 

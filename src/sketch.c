@@ -270,7 +270,8 @@ store_walk(const char *p, const char *end, const char *typname, bucket_fn fn, vo
 				v,
 				c;
 	int64		i = 0;
-	const int64 lim = 1 << 20;	/* far beyond the clamp range's indexes */
+	/* |x| is clamped to [1e-300, 1e300]: indexes stay within +-M * 1000 */
+	const int64 lim = (int64) SKETCH_BUCKETS_PER_OCTAVE * 1024;
 
 	p = varint_get(p, end, &n, typname);
 	if (n > (uint64) (end - p))
