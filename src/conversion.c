@@ -74,6 +74,16 @@ conversion_state(FunctionCallInfo fcinfo)
 	return conversion_new(s->conversions, s->trials);
 }
 
+void
+conversion_counts(Datum summary, int64 *conversions, int64 *trials)
+{
+	ConversionSummary *s = (ConversionSummary *) PG_DETOAST_DATUM(summary);
+
+	hb_check_header(&s->hdr, CONVERSION_SIZE, HB_KIND_CONVERSION, TYPNAME);
+	*conversions = s->conversions;
+	*trials = s->trials;
+}
+
 static double
 conversion_rate_of(const ConversionSummary *s)
 {

@@ -131,6 +131,9 @@ extern void hb_check_version(int64 version, const char *typname);
 extern void hb_check_header(const HbHeader *h, Size size, HbKind kind,
 							const char *typname);
 
+/* A conversion_summary's counts (checked), for other families' use. */
+extern void conversion_counts(Datum summary, int64 *conversions, int64 *trials);
+
 /* Per-family set-up at library load (tables), called from _PG_init. */
 extern void ticket_init(void);
 

@@ -1,0 +1,172 @@
+/*
+ * timeseries.c - the heartbeat over time: window functions that tell a real
+ * drop from noise.
+ *
+ * anomaly_score: robust z-score of the current row against the previous
+ * `lookback` rows of its partition (or the rows `season`, 2 x `season`, ...
+ * positions earlier): median and MAD x 1.4826; when the MAD is 0, the mean
+ * absolute deviation from the median x sqrt(pi/2) (both estimate the
+ * standard deviation for normal data); NULL when that is 0 too, and until
+ * three previous non-NULL values exist.
+ *
+ * conversion_zscore: p-chart z-score of the current period's win rate
+ * against the pooled rate of the previous `lookback` periods:
+ * (p - pbar) / sqrt(pbar (1 - pbar) / n), n the current period's trials.
+ */
+#include "heartbeat.h"
+
+#include <math.h>
+
+#include "windowapi.h"
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double		x = *(const double *) a,
+				y = *(const double *) b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Median of v[0..n), n >= 1; sorts v. */
+static double
+median_of(double *v, int n)
+{
+	qsort(v, n, sizeof(double), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2.0;
+}
+
+static int32
+positive_arg(WindowObject w, int argno, const char *what, bool *isnull)
+{
+	Datum		d = WinGetFuncArgCurrent(w, argno, isnull);
+	int32		v;
+
+	if (*isnull)
+		return 0;
+	v = DatumGetInt32(d);
+	if (v < 1 || v > 100000)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("%s must be between 1 and 100000, got %d", what, v)));
+	return v;
+}
+
+static Datum
+anomaly_common(FunctionCallInfo fcinfo, bool seasonal)
+{
+	WindowObject w = PG_WINDOW_OBJECT();
+	bool		isnull,
+				isout;
+	double		x,
+				med,
+				spread;
+	double	   *v,
+			   *dev;
+	int32		lookback,
+				season = 1;
+	int			n = 0,
+				k;
+
+	x = DatumGetFloat8(WinGetFuncArgCurrent(w, 0, &isnull));
+	if (isnull)
+		PG_RETURN_NULL();
+	lookback = positive_arg(w, 1, "lookback", &isnull);
+	if (isnull)
+		PG_RETURN_NULL();
+	if (seasonal)
+	{
+		season = positive_arg(w, 2, "season", &isnull);
+		if (isnull)
+			PG_RETURN_NULL();
+	}
+	v = palloc(sizeof(double) * lookback);
+	for (k = 1; k <= lookback; k++)
+	{
+		Datum		d = WinGetFuncArgInPartition(w, 0, -k * season, WINDOW_SEEK_CURRENT,
+												 false, &isnull, &isout);
+
+		if (isout)
+			break;				/* the partition starts here */
+		if (!isnull)
+			v[n++] = DatumGetFloat8(d);
+	}
+	if (n < 3)
+		PG_RETURN_NULL();
+	med = median_of(v, n);
+	dev = palloc(sizeof(double) * n);
+	for (k = 0; k < n; k++)
+		dev[k] = fabs(v[k] - med);
+	spread = 1.4826 * median_of(dev, n);
+	if (spread == 0.0)
+	{
+		double		sum = 0.0;
+
+		for (k = 0; k < n; k++)
+			sum += dev[k];
+		spread = 1.2533141373155 * sum / n;	/* sqrt(pi / 2) */
+	}
+	if (spread == 0.0 || !isfinite(spread))
+		PG_RETURN_NULL();
+	PG_RETURN_FLOAT8((x - med) / spread);
+}
+
+PG_FUNCTION_INFO_V1(anomaly_score);
+Datum
+anomaly_score(PG_FUNCTION_ARGS)
+{
+	return anomaly_common(fcinfo, false);
+}
+
+PG_FUNCTION_INFO_V1(anomaly_score_seasonal);
+Datum
+anomaly_score_seasonal(PG_FUNCTION_ARGS)
+{
+	return anomaly_common(fcinfo, true);
+}
+
+PG_FUNCTION_INFO_V1(conversion_zscore);
+Datum
+conversion_zscore(PG_FUNCTION_ARGS)
+{
+	WindowObject w = PG_WINDOW_OBJECT();
+	bool		isnull,
+				isout;
+	Datum		cur = WinGetFuncArgCurrent(w, 0, &isnull);
+	int64		conv,
+				trials,
+				pc = 0,
+				pt = 0;
+	int32		lookback;
+	int			k;
+	double		p,
+				pbar;
+
+	if (isnull)
+		PG_RETURN_NULL();
+	conversion_counts(cur, &conv, &trials);
+	lookback = positive_arg(w, 1, "lookback", &isnull);
+	if (isnull || trials == 0)
+		PG_RETURN_NULL();
+	for (k = 1; k <= lookback; k++)
+	{
+		Datum		d = WinGetFuncArgInPartition(w, 0, -k, WINDOW_SEEK_CURRENT, false, &isnull, &isout);
+		int64		c,
+					t;
+
+		if (isout)
+			break;
+		if (isnull)
+			continue;
+		conversion_counts(d, &c, &t);
+		pc = hb_count_add(pc, c, "conversion_summary");
+		pt = hb_count_add(pt, t, "conversion_summary");
+	}
+	if (pt == 0)
+		PG_RETURN_NULL();
+	p = (double) conv / (double) trials;
+	pbar = (double) pc / (double) pt;
+	if (pbar <= 0.0 || pbar >= 1.0)
+		PG_RETURN_NULL();		/* no variance to measure against */
+	PG_RETURN_FLOAT8((p - pbar) / sqrt(pbar * (1.0 - pbar) / (double) trials));
+}

@@ -1,0 +1,20 @@
+-- ---------------------------------------------------------------------------
+-- The heartbeat over time: window functions for drops that matter.
+-- ---------------------------------------------------------------------------
+
+CREATE FUNCTION anomaly_score(value double precision, lookback integer DEFAULT 6)
+    RETURNS double precision
+    AS 'MODULE_PATHNAME', 'anomaly_score' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+CREATE FUNCTION anomaly_score(value double precision, lookback integer, season integer)
+    RETURNS double precision
+    AS 'MODULE_PATHNAME', 'anomaly_score_seasonal' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+CREATE FUNCTION conversion_zscore(conversion_summary, lookback integer DEFAULT 12)
+    RETURNS double precision
+    AS 'MODULE_PATHNAME', 'conversion_zscore' LANGUAGE C IMMUTABLE WINDOW PARALLEL SAFE;
+
+COMMENT ON FUNCTION anomaly_score(double precision, integer) IS
+    'Window: robust z-score of the current value against the previous lookback rows (median, MAD x 1.4826; NULL until 3 previous non-NULL values)';
+COMMENT ON FUNCTION anomaly_score(double precision, integer, integer) IS
+    'Window: robust z-score against the rows season, 2 x season, ... positions earlier (lookback of them)';
+COMMENT ON FUNCTION conversion_zscore(conversion_summary, integer) IS
+    'Window: p-chart z-score of the current period''s win rate against the pooled rate of the previous lookback periods';
