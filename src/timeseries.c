@@ -17,6 +17,10 @@
 
 #include <math.h>
 
+#include "catalog/pg_type.h"
+#include "mb/pg_wchar.h"
+#include "utils/array.h"
+#include "utils/builtins.h"
 #include "windowapi.h"
 
 static int
@@ -169,4 +173,64 @@ conversion_zscore(PG_FUNCTION_ARGS)
 	if (pbar <= 0.0 || pbar >= 1.0)
 		PG_RETURN_NULL();		/* no variance to measure against */
 	PG_RETURN_FLOAT8((p - pbar) / sqrt(pbar * (1.0 - pbar) / (double) trials));
+}
+
+/*
+ * sparkline(double precision[]): one of eight block characters per value,
+ * scaled between the series' minimum and maximum; NULL is a space; a
+ * constant series is a flat middle line.
+ */
+PG_FUNCTION_INFO_V1(sparkline_array);
+Datum
+sparkline_array(PG_FUNCTION_ARGS)
+{
+	static const char *const bars[8] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
+	Datum	   *v;
+	bool	   *nulls;
+	int			n,
+				k;
+	double		lo = 0,
+				hi = 0;
+	bool		any = false;
+	StringInfoData buf;
+
+	if (GetDatabaseEncoding() != PG_UTF8)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("sparkline needs a UTF8 database"),
+				 errdetail("Its block characters (U+2581 to U+2588) exist only in Unicode.")));
+	if (ARR_NDIM(a) > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("sparkline takes a one-dimensional array")));
+	deconstruct_array(a, FLOAT8OID, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE, &v, &nulls, &n);
+	for (k = 0; k < n; k++)
+	{
+		double		x;
+
+		if (nulls[k])
+			continue;
+		x = DatumGetFloat8(v[k]);
+		if (isnan(x) || isinf(x))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("sparkline values must be finite, got %g", x)));
+		if (!any || x < lo)
+			lo = x;
+		if (!any || x > hi)
+			hi = x;
+		any = true;
+	}
+	initStringInfo(&buf);
+	for (k = 0; k < n; k++)
+	{
+		if (nulls[k])
+			appendStringInfoChar(&buf, ' ');
+		else if (hi == lo)
+			appendStringInfoString(&buf, bars[3]);
+		else
+			appendStringInfoString(&buf, bars[(int) rint((DatumGetFloat8(v[k]) - lo) / (hi - lo) * 7.0)]);
+	}
+	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
 }

@@ -18,3 +18,18 @@ COMMENT ON FUNCTION anomaly_score(double precision, integer, integer) IS
     'Window: robust z-score against the rows season, 2 x season, ... positions earlier (lookback of them)';
 COMMENT ON FUNCTION conversion_zscore(conversion_summary, integer) IS
     'Window: p-chart z-score of the current period''s win rate against the pooled rate of the previous lookback periods';
+
+-- Sparklines: a heartbeat you can see in psql and in any BI table.
+CREATE FUNCTION sparkline(double precision[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'sparkline_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE AGGREGATE sparkline(value double precision) (
+    SFUNC = array_append,
+    STYPE = double precision[],
+    FINALFUNC = sparkline,
+    COMBINEFUNC = array_cat,
+    PARALLEL = SAFE
+);
+COMMENT ON FUNCTION sparkline(double precision[]) IS
+    'One block character (▁ to █) per value, scaled between the minimum and maximum; NULL is a space, a constant series a flat middle line';
+COMMENT ON AGGREGATE sparkline(double precision) IS
+    'Sparkline of the values in the order given: sparkline(rate ORDER BY month)';

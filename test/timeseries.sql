@@ -6,7 +6,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
 CREATE EXTENSION heartbeat;
 SET LOCAL search_path = public, heartbeat;
-SELECT plan(9);
+SELECT plan(12);
 
 SELECT setseed(0.9);
 -- Several partitions, ties (integers), NULLs, flat stretches, a short partition.
@@ -73,6 +73,17 @@ SELECT is((SELECT array_agg(round(z::numeric, 6) ORDER BY t) FROM (
                             (2, 2, '{"version":1,"conversions":640,"trials":800}')) v(k, t, cs)) q WHERE t = 2),
           ARRAY[2.581989, 23.094011]::numeric[], 'few trials raise a smaller alarm than many');
 SELECT throws_ok($$SELECT anomaly_score(1.0, 0) OVER ()$$, '22023', NULL, 'lookback below 1 is an ERROR');
+
+-- Sparklines against a plain-SQL rendering.
+SELECT is((SELECT count(*) FROM (
+             SELECT g, sparkline(v ORDER BY t) sp,
+                    string_agg(CASE WHEN v IS NULL THEN ' ' WHEN mx = mn THEN '▄'
+                                    ELSE substr('▁▂▃▄▅▆▇█', round((v - mn) / (mx - mn) * 7)::int + 1, 1) END, '' ORDER BY t) ref
+               FROM s JOIN (SELECT g, min(v) mn, max(v) mx FROM s GROUP BY g) b USING (g)
+              GROUP BY g) q WHERE sp IS DISTINCT FROM ref), 0::bigint,
+          'sparkline equals its plain-SQL rendering for every partition (NULLs, flat stretches)');
+SELECT is(sparkline(ARRAY[1, 2, 3, 4, 5, 6, 7, 8, NULL]::float8[]), '▁▂▃▄▅▆▇█ ', 'one bar per value, NULL a space');
+SELECT is(sparkline(ARRAY[5, 5, 5]::float8[]), '▄▄▄', 'a constant series is a flat middle line');
 
 SELECT * FROM finish();
 ROLLBACK;
