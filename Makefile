@@ -6,7 +6,7 @@ EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" heartbeat.co
 PGMAJOR     = 15
 
 # Metric families, in install order; each has src/<family>.c and src/<family>.sql.
-FAMILIES    = conversion ticket cycle retention timeseries
+FAMILIES    = conversion ticket cycle retention funnel timeseries
 
 MODULE_big  = heartbeat
 OBJS        = src/common.o src/sketch.o $(FAMILIES:%=src/%.o)

@@ -27,7 +27,8 @@ typedef enum HbKind
 	HB_KIND_CONVERSION = 1,
 	HB_KIND_TICKET = 2,
 	HB_KIND_CYCLE = 3,
-	HB_KIND_RETENTION = 4
+	HB_KIND_RETENTION = 4,
+	HB_KIND_FUNNEL = 5
 } HbKind;
 
 typedef struct HbHeader
