@@ -6,10 +6,10 @@ EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" heartbeat.co
 PGMAJOR     = 15
 
 # Metric families, in install order; each has src/<family>.c and src/<family>.sql.
-FAMILIES    = conversion ticket cycle retention funnel timeseries
+FAMILIES    = conversion ticket cycle retention funnel timeseries pulse
 
 MODULE_big  = heartbeat
-OBJS        = src/common.o src/sketch.o $(FAMILIES:%=src/%.o)
+OBJS        = src/common.o src/sketch.o $(patsubst %.c,%.o,$(wildcard $(FAMILIES:%=src/%.c)))
 DATA_built  = heartbeat--$(EXTVERSION).sql
 DATA        = $(filter-out $(DATA_built),$(wildcard heartbeat--*--*.sql))
 EXTRA_CLEAN = results regression.diffs regression.out
