@@ -6,7 +6,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
 CREATE EXTENSION heartbeat;
 SET LOCAL search_path = public, heartbeat;
-SELECT plan(12);
+SELECT plan(15);
 
 SELECT setseed(0.9);
 -- Several partitions, ties (integers), NULLs, flat stretches, a short partition.
@@ -73,6 +73,27 @@ SELECT is((SELECT array_agg(round(z::numeric, 6) ORDER BY t) FROM (
                             (2, 2, '{"version":1,"conversions":640,"trials":800}')) v(k, t, cs)) q WHERE t = 2),
           ARRAY[2.581989, 23.094011]::numeric[], 'few trials raise a smaller alarm than many');
 SELECT throws_ok($$SELECT anomaly_score(1.0, 0) OVER ()$$, '22023', NULL, 'lookback below 1 is an ERROR');
+
+-- A frame clause does not matter to the window functions.
+SELECT is((SELECT count(*) FROM (SELECT anomaly_score(v) OVER (PARTITION BY g ORDER BY t) a,
+                                        anomaly_score(v) OVER (PARTITION BY g ORDER BY t ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) b
+                                   FROM s) q WHERE a IS DISTINCT FROM b), 0::bigint, 'anomaly_score ignores the frame');
+SELECT is((SELECT count(*) FROM (SELECT conversion_zscore(cs) OVER (PARTITION BY g ORDER BY t) a,
+                                        conversion_zscore(cs) OVER (PARTITION BY g ORDER BY t ROWS UNBOUNDED PRECEDING) b
+                                   FROM m) q WHERE a IS DISTINCT FROM b), 0::bigint, 'conversion_zscore ignores the frame');
+
+-- Moving windows over 100,000 rows: the exact inverses give the recomputed frames.
+CREATE TEMP TABLE big AS
+SELECT i, CASE WHEN i % 9 = 0 THEN NULL ELSE random() < 0.3 END AS won, round((random() * 5000)::numeric, 2) AS amount,
+       o, o + random() * interval '90 days' AS c
+  FROM generate_series(1, 100000) i, LATERAL (SELECT timestamptz '2025-01-01' + random() * interval '300 days' + i * interval '0 s' AS o) x;
+SELECT is((SELECT count(*) FROM (SELECT conversion_rate(won) OVER w r,
+                                        (count(*) FILTER (WHERE won) OVER w)::float8 / nullif(count(won) OVER w, 0) ref,
+                                        avg_ticket(amount) OVER w t, avg(amount) OVER w tref,
+                                        avg_cycle(o, c) OVER w cy, avg(c - o) OVER w cyref
+                                   FROM big WINDOW w AS (ORDER BY i ROWS 11 PRECEDING)) q
+            WHERE r IS DISTINCT FROM ref OR t <> tref OR cy <> cyref), 0::bigint,
+          'conversion_rate, avg_ticket and avg_cycle over ROWS 11 PRECEDING equal the built-ins on 100,000 rows');
 
 -- Sparklines against a plain-SQL rendering.
 SELECT is((SELECT count(*) FROM (
