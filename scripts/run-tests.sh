@@ -1,7 +1,8 @@
 #!/bin/sh
-# Runs inside pg_virtualenv: pg_regress (make installcheck), then the pgTAP
-# suite with pg_prove.  Fails if either fails.  Both summaries are kept in
-# results/summary.txt, which `make test` prints last.
+# Runs inside pg_virtualenv: pg_regress (make installcheck), the pgTAP suite
+# with pg_prove, then shell TAP tests (test/*.sh) with prove.  Fails if any
+# fails.  The summaries are kept in results/summary.txt, which `make test`
+# prints last.
 cd "$(dirname "$0")/.." || exit 1
 mkdir -p results
 regress=0
@@ -15,11 +16,17 @@ prove=0
 pg_prove -d heartbeat_tap --failures test/*.sql > results/pg_prove.log 2>&1 || prove=$?
 cat results/pg_prove.log
 dropdb heartbeat_tap
+# Shell-level TAP tests (pg_dump / pg_restore), with prove.
+shell=0
+prove --exec bash test/*.sh > results/prove_shell.log 2>&1 || shell=$?
+cat results/prove_shell.log
 {
     echo "== pg_regress =="
     grep -E '^ *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests (failed|passed))' results/installcheck.log \
         || echo "pg_regress did not finish (exit $regress)"
+    echo "== prove (shell tests) =="
+    tail -n 3 results/prove_shell.log
     echo "== pg_prove =="
     tail -n 3 results/pg_prove.log
 } > results/summary.txt
-[ "$regress" = 0 ] && [ "$prove" = 0 ]
+[ "$regress" = 0 ] && [ "$prove" = 0 ] && [ "$shell" = 0 ]
