@@ -83,12 +83,7 @@ SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
 SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
-CREATE FUNCTION plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE l text; r text := '';
-BEGIN
-  FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP r := r || l || E'\n'; END LOOP;
-  RETURN r;
-END $$;
+\ir lib/plan_of.psql
 SELECT matches(plan_of('SELECT rep, cycle_agg(o, c) FROM dp GROUP BY rep'), 'Partial .*Aggregate', 'cycle_agg runs as a parallel partial aggregate');
 SELECT is((SELECT count(*) FROM serial a JOIN (SELECT rep, cycle_agg(o, c) s FROM dp GROUP BY rep) b USING (rep)
             WHERE NOT (SELECT x *= y FROM (SELECT a.s) x, (SELECT b.s) y)), 0::bigint,

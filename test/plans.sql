@@ -20,12 +20,7 @@ SELECT i % 7, i, timestamptz '2026-01-01' + (i % 200) * interval '1 day',
   FROM generate_series(1, 60000) i;
 ANALYZE pd;
 
-CREATE FUNCTION plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE l text; r text := '';
-BEGIN
-  FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP r := r || l || E'\n'; END LOOP;
-  RETURN r;
-END $$;
+\ir lib/plan_of.psql
 CREATE FUNCTION fingerprint(q text) RETURNS text LANGUAGE plpgsql AS $$
 DECLARE r text;
 BEGIN

@@ -146,12 +146,7 @@ SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
 SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
-CREATE FUNCTION plan_of(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE l text; r text := '';
-BEGIN
-  FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP r := r || l || E'\n'; END LOOP;
-  RETURN r;
-END $$;
+\ir lib/plan_of.psql
 SELECT matches(plan_of($q$SELECT retention_agg('week', customer, at, revenue) FROM ap$q$), 'Partial Aggregate',
                'retention_agg runs as a parallel partial aggregate');
 SELECT ok((SELECT x *= y FROM (SELECT s FROM serial) x, (SELECT retention_agg('week', customer, at, revenue) FROM ap) y),
