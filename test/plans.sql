@@ -7,7 +7,7 @@ CREATE EXTENSION IF NOT EXISTS pgtap;
 BEGIN;
 CREATE EXTENSION heartbeat;
 SET LOCAL search_path = public, heartbeat;
-SELECT plan(6);
+SELECT plan(7);
 
 CREATE TABLE pd (rep int, i int, o timestamptz, c timestamptz, won boolean, amount numeric) PARTITION BY LIST (rep);
 CREATE TABLE pd0 PARTITION OF pd FOR VALUES IN (0, 1);
@@ -51,6 +51,13 @@ SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
 SELECT matches(plan_of((SELECT q FROM qs OFFSET 1)), 'Partial Aggregate', 'whole-table aggregate runs as partial aggregates');
 SELECT is((SELECT count(*) FROM plain WHERE fingerprint(q) <> f), 0::bigint, 'same summaries with partitionwise and parallel plans');
+CREATE FUNCTION analyzed(q text) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE l text; r text := '';
+BEGIN
+  FOR l IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP r := r || l || E'\n'; END LOOP;
+  RETURN r;
+END $$;
+SELECT matches(analyzed((SELECT q FROM qs OFFSET 1)), 'Workers Launched: [1-9]', 'and the parallel workers really ran (EXPLAIN ANALYZE)');
 SET LOCAL enable_partitionwise_aggregate = off;
 SELECT is((SELECT count(*) FROM plain WHERE fingerprint(q) <> f), 0::bigint, 'same summaries with parallel plans alone');
 SELECT ok((SELECT count(*) = 2 AND bool_and(f IS NOT NULL) FROM plain), 'the reference fingerprints exist');
