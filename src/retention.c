@@ -821,6 +821,11 @@ typedef struct TransCache
 	Oid			key_type;
 	Oid			at_type;
 	TzCache		tz;
+	/* revenue: 10^factor_scale and the bigint bounds, made once */
+	int32		factor_scale;
+	Numeric		factor;
+	Numeric		int8_max;
+	Numeric		int8_min;
 } TransCache;
 
 /*
@@ -913,14 +918,24 @@ retention_trans(PG_FUNCTION_ARGS)
 					 errmsg("retention revenue must be a finite number")));
 		s = DatumGetInt32(DirectFunctionCall1(numeric_scale, NumericGetDatum(n)));
 		ret_rescale(t, s);
-		scaled = DatumGetNumeric(DirectFunctionCall2(numeric_mul, NumericGetDatum(n),
-													 DirectFunctionCall2(numeric_power,
-																		 NumericGetDatum(int64_to_numeric(10)),
-																		 NumericGetDatum(int64_to_numeric(t->rev_scale)))));
-		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(scaled),
-											 NumericGetDatum(int64_to_numeric(PG_INT64_MAX)))) > 0 ||
-			DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(scaled),
-											 NumericGetDatum(int64_to_numeric(PG_INT64_MIN)))) < 0)
+		if (c->factor == NULL || c->factor_scale != t->rev_scale)
+		{
+			MemoryContext old = MemoryContextSwitchTo(fcinfo->flinfo->fn_mcxt);
+
+			c->factor = DatumGetNumeric(DirectFunctionCall2(numeric_power,
+															NumericGetDatum(int64_to_numeric(10)),
+															NumericGetDatum(int64_to_numeric(t->rev_scale))));
+			c->factor_scale = t->rev_scale;
+			if (c->int8_max == NULL)
+			{
+				c->int8_max = int64_to_numeric(PG_INT64_MAX);
+				c->int8_min = int64_to_numeric(PG_INT64_MIN);
+			}
+			MemoryContextSwitchTo(old);
+		}
+		scaled = DatumGetNumeric(DirectFunctionCall2(numeric_mul, NumericGetDatum(n), NumericGetDatum(c->factor)));
+		if (DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(scaled), NumericGetDatum(c->int8_max))) > 0 ||
+			DatumGetInt32(DirectFunctionCall2(numeric_cmp, NumericGetDatum(scaled), NumericGetDatum(c->int8_min))) < 0)
 			revenue_overflow();
 		rev = DatumGetInt64(DirectFunctionCall1(numeric_int8, NumericGetDatum(scaled)));
 	}

@@ -37,12 +37,6 @@ sketch_init(Sketch *s, MemoryContext cxt)
 	s->cxt = cxt;
 }
 
-static int64
-count_add(int64 a, int64 b, const char *typname)
-{
-	return hb_count_add(a, b, typname);
-}
-
 /* Make room for bucket i in a store. */
 void
 store_reserve(Sketch *s, SketchStore *st, int32 i)
@@ -79,17 +73,6 @@ store_reserve(Sketch *s, SketchStore *st, int32 i)
 	st->len = newlen;
 }
 
-static inline void
-store_add(Sketch *s, SketchStore *st, int32 i, int64 n, const char *typname)
-{
-	int64	   *c;
-
-	if (unlikely(st->len == 0 || i < st->offset || i >= st->offset + st->len))
-		store_reserve(s, st, i);
-	c = &st->counts[i - st->offset];
-	*c = count_add(*c, n, typname);
-}
-
 static void
 store_merge(Sketch *dst, SketchStore *d, const SketchStore *src, const char *typname)
 {
@@ -97,13 +80,13 @@ store_merge(Sketch *dst, SketchStore *d, const SketchStore *src, const char *typ
 
 	for (k = 0; k < src->len; k++)
 		if (src->counts[k] != 0)
-			store_add(dst, d, src->offset + k, src->counts[k], typname);
+			sketch_store_add(dst, d, src->offset + k, src->counts[k], typname);
 }
 
 void
 sketch_merge(Sketch *dst, const Sketch *src, const char *typname)
 {
-	dst->zeros = count_add(dst->zeros, src->zeros, typname);
+	dst->zeros = hb_count_add(dst->zeros, src->zeros, typname);
 	store_merge(dst, &dst->pos, &src->pos, typname);
 	store_merge(dst, &dst->neg, &src->neg, typname);
 }
@@ -309,7 +292,7 @@ merge_bucket(void *arg, int32 index, int64 count)
 {
 	MergeArg   *m = (MergeArg *) arg;
 
-	store_add(m->s, m->st, index, count, m->typname);
+	sketch_store_add(m->s, m->st, index, count, m->typname);
 }
 
 const char *
@@ -321,7 +304,7 @@ sketch_merge_flat(Sketch *s, const char *p, const char *end, const char *typname
 	p = varint_get(p, end, &zeros, typname);
 	if (zeros > (uint64) PG_INT64_MAX)
 		sketch_corrupt(typname, "the zero count is out of range");
-	s->zeros = count_add(s->zeros, (int64) zeros, typname);
+	s->zeros = hb_count_add(s->zeros, (int64) zeros, typname);
 	p = store_walk(p, end, typname, merge_bucket, &m);
 	m.st = &s->neg;
 	return store_walk(p, end, typname, merge_bucket, &m);

@@ -79,24 +79,26 @@ sketch_index(double a)
 		(int32) ((SKETCH_BUCKETS_PER_OCTAVE * (bits & UINT64CONST(0xFFFFFFFFFFFFF))) >> 52);
 }
 
-/* Count x (finite) n times.  Inline: the common case is one increment. */
+/* Add n to bucket i of a store, growing it when i is outside. */
 static inline void
-sketch_add(Sketch *s, double x, int64 n, const char *typname)
+sketch_store_add(Sketch *s, SketchStore *st, int32 i, int64 n, const char *typname)
 {
-	SketchStore *st = x > 0.0 ? &s->pos : &s->neg;
-	int32		i;
 	int64	   *c;
 
-	if (unlikely(x == 0.0))
-	{
-		s->zeros = hb_count_add(s->zeros, n, typname);
-		return;
-	}
-	i = sketch_index(fabs(x));
 	if (unlikely(st->len == 0 || i < st->offset || i >= st->offset + st->len))
 		store_reserve(s, st, i);
 	c = &st->counts[i - st->offset];
 	*c = hb_count_add(*c, n, typname);
+}
+
+/* Count x (finite) n times.  Inline: the common case is one increment. */
+static inline void
+sketch_add(Sketch *s, double x, int64 n, const char *typname)
+{
+	if (unlikely(x == 0.0))
+		s->zeros = hb_count_add(s->zeros, n, typname);
+	else
+		sketch_store_add(s, x > 0.0 ? &s->pos : &s->neg, sketch_index(fabs(x)), n, typname);
 }
 extern void sketch_merge(Sketch *dst, const Sketch *src, const char *typname);
 extern int64 sketch_total(const Sketch *s);
