@@ -46,14 +46,14 @@ test: deps
 	$(MAKE) all
 	$(MAKE) install
 	@rm -f results/summary.txt
-	@pg_virtualenv -v $(PGMAJOR) ./scripts/run-tests.sh; rc=$$?; \
+	@pg_virtualenv -t -v $(PGMAJOR) ./scripts/run-tests.sh; rc=$$?; \
 	  echo; cat results/summary.txt 2>/dev/null; exit $$rc
 
 # Build, install and run the demo on a throwaway cluster.
 demo: deps
 	$(MAKE) all
 	$(MAKE) install
-	pg_virtualenv -v $(PGMAJOR) psql -X -q -f demo/demo.sql
+	pg_virtualenv -t -v $(PGMAJOR) psql -X -q -f demo/demo.sql
 
 # Benchmark against plain SQL: make bench [N=5000000] [RUNS=7]
 N    ?= 5000000
@@ -61,4 +61,4 @@ RUNS ?= 7
 bench: deps
 	$(MAKE) all
 	$(MAKE) install
-	pg_virtualenv -v $(PGMAJOR) ./bench/bench.sh $(N) $(RUNS)
+	pg_virtualenv -t -v $(PGMAJOR) ./bench/bench.sh $(N) $(RUNS)

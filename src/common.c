@@ -45,6 +45,19 @@ hb_count_overflow(const char *typname)
 						   (long long) PG_INT64_MAX)));
 }
 
+/*
+ * An inverse transition asked to remove a row its state never had: only
+ * possible when the function is called by hand, not by a moving window.
+ */
+void
+hb_inverse_missing(const char *fn)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+			 errmsg("%s cannot remove a row the summary does not contain", fn),
+			 errhint("Inverse transition functions serve moving-window aggregates; use the aggregate with OVER (... ROWS ...) instead.")));
+}
+
 MemoryContext
 hb_state_parent(FunctionCallInfo fcinfo)
 {

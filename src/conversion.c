@@ -178,7 +178,7 @@ conversion_inv(PG_FUNCTION_ARGS)
 	bool		converted = PG_GETARG_BOOL(1);
 
 	if (s->trials < 1 || (converted && s->conversions < 1))
-		elog(ERROR, "conversion_inv: removing a row that was never added");
+		hb_inverse_missing("conversion_inv");
 	s->trials--;
 	s->conversions -= converted ? 1 : 0;
 	PG_RETURN_POINTER(s);

@@ -110,6 +110,17 @@ cycle_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	Assert(p == (char *) result + allocated_size);
 }
 
+/*
+ * A sum of durations that closed deals can have: none without them, each
+ * between 0 and the longest interval, and at least its whole days.
+ */
+static inline bool
+cycle_sum_fits(int64 closed, int128 sum, int64 sum_days)
+{
+	return sum >= 0 && sum <= (int128) closed * PG_INT64_MAX && sum_days >= 0 &&
+		(int128) sum_days * USECS_PER_DAY <= sum;
+}
+
 /* Checks a flat summary; returns its sum and where the sketches are. */
 static int128
 cycle_check(const CycleFlat *f, const char **sk, const char **end)
@@ -124,8 +135,7 @@ cycle_check(const CycleFlat *f, const char **sk, const char **end)
 	if (f->closed < 0 || f->open < 0 || f->skipped < 0)
 		cycle_corrupt("A count is negative.");
 	memcpy(&sum, f->sum, sizeof(int128));
-	if (sum < 0 || (f->closed == 0 && sum != 0) || f->sum_days < 0 ||
-		(int128) f->sum_days * USECS_PER_DAY > sum)
+	if (!cycle_sum_fits(f->closed, sum, f->sum_days))
 		cycle_corrupt("The sum of durations does not fit the closed deals.");
 	*sk = (const char *) f + sizeof(CycleFlat);
 	*end = (const char *) f + VARSIZE(f);
@@ -192,6 +202,8 @@ cycle_state(FunctionCallInfo fcinfo)
 
 	if (t != NULL)
 		return t;
+	if (PG_ARGISNULL(0))		/* called by hand without a state */
+		return cycle_new(hb_state_parent(fcinfo), 0);
 	f = cycle_flat(PG_GETARG_DATUM(0));
 	t = cycle_new(hb_state_parent(fcinfo), f->hdr.flags);
 	cycle_merge_flat(t, f);
@@ -202,9 +214,20 @@ cycle_state(FunctionCallInfo fcinfo)
 /* ---------- adding deals ---------- */
 
 /*
+ * The length of a closed deal, false when it is dirty: closed before it
+ * opened, or longer than an interval can hold (timestamps 4713 BC and
+ * 294276 AD are 2^63.03 microseconds apart).
+ */
+static inline bool
+cycle_span(int64 opened, int64 closed, int64 *d)
+{
+	return closed >= opened && !pg_sub_s64_overflow(closed, opened, d);
+}
+
+/*
  * One deal on a microsecond time line.  has_close false: still open at
- * as_of.  A deal opened after as_of is ignored; one closed before it opened
- * is skipped.  Every argument is finite here.
+ * as_of.  A deal opened after as_of is ignored; a dirty one is skipped.
+ * Every argument is finite here.
  */
 static pg_attribute_always_inline void
 cycle_add(CycleState *t, int64 opened, bool has_close, int64 closed, bool has_asof, int64 as_of)
@@ -220,12 +243,11 @@ cycle_add(CycleState *t, int64 opened, bool has_close, int64 closed, bool has_as
 	}
 	if (has_close)
 	{
-		if (closed < opened)
+		if (!cycle_span(opened, closed, &d))
 		{
 			t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
 			return;
 		}
-		d = closed - opened;	/* finite timestamps: no overflow */
 		t->sum += d;
 		t->sum_days += d / USECS_PER_DAY;	/* < 2^63 / 86400e6 per row */
 		t->closed = hb_count_add(t->closed, 1, TYPNAME);
@@ -234,7 +256,11 @@ cycle_add(CycleState *t, int64 opened, bool has_close, int64 closed, bool has_as
 	}
 	else
 	{
-		d = as_of - opened;
+		if (!cycle_span(opened, as_of, &d))
+		{
+			t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
+			return;
+		}
 		t->open = hb_count_add(t->open, 1, TYPNAME);
 		if (!(t->flags & CYCLE_MEAN_ONLY))
 			sketch_add(&t->censored, (double) d, 1, TYPNAME);
@@ -248,6 +274,7 @@ check_as_of(bool finite)
 		ereport(ERROR,
 				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
 				 errmsg("as_of must be a finite date or timestamp"),
+				 errdetail("A date must also lie within the timestamp range, 4714-11-24 BC to 294276-12-31."),
 				 errhint("Pass the moment the pipeline is read at, for example now() or a closing date.")));
 }
 
@@ -284,8 +311,6 @@ cycle_asof_common(FunctionCallInfo fcinfo, bool o_finite, int64 o, bool c_finite
 {
 	CycleState *t;
 
-	if (PG_ARGISNULL(0))
-		elog(ERROR, "cycle_trans: the state cannot be NULL");
 	t = cycle_state(fcinfo);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
 		PG_RETURN_DATUM(cycle_result(t));
@@ -316,6 +341,11 @@ cycle_trans_asof(PG_FUNCTION_ARGS)
 
 /* Dates: whole days, whatever the TimeZone. */
 #define DAY_US(d) ((int64) (d) * USECS_PER_DAY)
+/* finite, and inside the timestamp range (so that DAY_US cannot overflow) */
+#define DATE_OK(d) (!DATE_NOT_FINITE(d) && (d) >= DATETIME_MIN_JULIAN - POSTGRES_EPOCH_JDATE && \
+					(d) < TIMESTAMP_END_JULIAN - POSTGRES_EPOCH_JDATE)
+/* a date on the microsecond line; the others order like infinite timestamps */
+#define DATE_US(d) (DATE_OK(d) ? DAY_US(d) : (d) < 0 ? PG_INT64_MIN : PG_INT64_MAX)
 
 PG_FUNCTION_INFO_V1(cycle_trans_date);
 Datum
@@ -325,7 +355,7 @@ cycle_trans_date(PG_FUNCTION_ARGS)
 	DateADT		o = PG_GETARG_DATEADT(1);
 	DateADT		c = PG_GETARG_DATEADT(2);
 
-	if (DATE_NOT_FINITE(o) || DATE_NOT_FINITE(c))
+	if (!DATE_OK(o) || !DATE_OK(c))
 		t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
 	else
 		cycle_add(t, DAY_US(o), true, DAY_US(c), false, 0);
@@ -340,9 +370,8 @@ cycle_trans_date_asof(PG_FUNCTION_ARGS)
 				c = ARG_DATE(2),
 				a = ARG_DATE(3);
 
-	/* infinite dates are int32 extremes: they order like infinite timestamps */
-	return cycle_asof_common(fcinfo, !DATE_NOT_FINITE(o), DAY_US(o), !DATE_NOT_FINITE(c), DAY_US(c),
-							 !DATE_NOT_FINITE(a), DAY_US(a));
+	return cycle_asof_common(fcinfo, DATE_OK(o), DATE_US(o), DATE_OK(c), DATE_US(c),
+							 DATE_OK(a), DATE_US(a));
 }
 
 /* Inverse for avg_cycle's moving windows: exact on counts and sum. */
@@ -350,22 +379,23 @@ static Datum
 cycle_inverse(FunctionCallInfo fcinfo, bool finite, int64 o, int64 c)
 {
 	CycleState *t = cycle_state(fcinfo);
+	int64		d;
 
 	if (!(t->flags & CYCLE_MEAN_ONLY))
 		PG_RETURN_NULL();
-	if (!finite || c < o)
+	if (!finite || !cycle_span(o, c, &d))
 	{
 		if (t->skipped < 1)
-			elog(ERROR, "cycle_inv: removing a row that was never added");
+			hb_inverse_missing("cycle_inv");
 		t->skipped--;
 	}
 	else
 	{
 		if (t->closed < 1)
-			elog(ERROR, "cycle_inv: removing a row that was never added");
+			hb_inverse_missing("cycle_inv");
 		t->closed--;
-		t->sum -= c - o;
-		t->sum_days -= (c - o) / USECS_PER_DAY;
+		t->sum -= d;
+		t->sum_days -= d / USECS_PER_DAY;
 	}
 	PG_RETURN_DATUM(cycle_result(t));
 }
@@ -387,7 +417,7 @@ cycle_inv_date(PG_FUNCTION_ARGS)
 	DateADT		o = PG_GETARG_DATEADT(1);
 	DateADT		c = PG_GETARG_DATEADT(2);
 
-	return cycle_inverse(fcinfo, !DATE_NOT_FINITE(o) && !DATE_NOT_FINITE(c), DAY_US(o), DAY_US(c));
+	return cycle_inverse(fcinfo, DATE_OK(o) && DATE_OK(c), DATE_US(o), DATE_US(c));
 }
 
 PG_FUNCTION_INFO_V1(cycle_combine);
@@ -700,7 +730,8 @@ text_int128(HbTextReader *r, const char *s)
 		hb_text_bad(r, "Expected a whole number of microseconds for \"sum_us\".");
 	for (; *p; p++)
 	{
-		if (*p < '0' || *p > '9' || v > (((int128) 1) << 120))
+		/* up to 2^126: cycle_sum_fits() bounds it by the closed deals */
+		if (*p < '0' || *p > '9' || v > ((((int128) 1) << 126) - (*p - '0')) / 10)
 			hb_text_bad(r, "\"sum_us\" must be a non-negative whole number of microseconds.");
 		v = v * 10 + (*p - '0');
 	}
@@ -719,9 +750,9 @@ cycle_from_parts(int64 closed, int64 open, int64 skipped, int128 sum, int64 sum_
 	if (closed < 0 || open < 0 || skipped < 0)
 		ereport(ERROR, (errcode(errcode_), errmsg("invalid %s value", TYPNAME),
 						errdetail("Counts must be non-negative.")));
-	if (sum < 0 || (closed == 0 && sum != 0) || sum_days < 0 || (int128) sum_days * USECS_PER_DAY > sum)
+	if (!cycle_sum_fits(closed, sum, sum_days))
 		ereport(ERROR, (errcode(errcode_), errmsg("invalid %s value", TYPNAME),
-						errdetail("The sum of durations must be 0 without closed deals, never negative, and hold its sum of days.")));
+						errdetail("The sum of durations must be 0 without closed deals, never negative, at most the closed deals times the longest interval, and hold its sum of days.")));
 	t->closed = closed;
 	t->open = open;
 	t->skipped = skipped;

@@ -67,7 +67,8 @@ hb_rw_state(FunctionCallInfo fcinfo, const ExpandedObjectMethods *methods)
 {
 	Datum		d = PG_GETARG_DATUM(0);
 
-	if (VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) && hb_in_aggregate(fcinfo))
+	if (!PG_ARGISNULL(0) && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
+		hb_in_aggregate(fcinfo))
 	{
 		ExpandedObjectHeader *h = DatumGetEOHP(d);
 
@@ -81,6 +82,7 @@ extern MemoryContext hb_state_context(MemoryContext parent);
 
 /* a + b for counts; ERROR instead of wrapping.  Inline: it runs per row. */
 extern void hb_count_overflow(const char *typname) pg_attribute_noreturn();
+extern void hb_inverse_missing(const char *fn) pg_attribute_noreturn();
 
 static inline int64
 hb_count_add(int64 a, int64 b, const char *typname)

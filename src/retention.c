@@ -802,10 +802,9 @@ ret_state(FunctionCallInfo fcinfo)
 
 	if (t != NULL)
 		return t;
-	if (PG_ARGISNULL(0))
-		elog(ERROR, "retention: the state cannot be NULL");
 	t = ret_new(hb_state_parent(fcinfo));
-	ret_merge_flat(t, ret_flat(PG_GETARG_DATUM(0)));
+	if (!PG_ARGISNULL(0))		/* NULL: called by hand, start empty */
+		ret_merge_flat(t, ret_flat(PG_GETARG_DATUM(0)));
 	return t;
 }
 

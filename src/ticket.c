@@ -727,6 +727,36 @@ not_finite(void)
 			 errhint("Filter them out, for example with WHERE amount NOT IN ('NaN', 'Infinity', '-Infinity').")));
 }
 
+/*
+ * The exact sum of squares must stay a numeric: amounts below 10^65536 with
+ * at most 8191 decimals.  Far beyond money, but typeable: a clear ERROR.
+ */
+#define MAX_EXACT_SCALE 8191		/* half numeric's largest dscale, 0x3FFF */
+
+static pg_attribute_noreturn() void
+amount_out_of_range(void)
+{
+	ereport(ERROR,
+			(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
+			 errmsg("ticket amount out of range"),
+			 errdetail("ticket_agg keeps the exact sum of squares, so amounts must stay below 10^65536 with at most %d decimal places.",
+					   MAX_EXACT_SCALE),
+			 errhint("Round the amounts, or use avg_ticket(), which keeps only the sum.")));
+}
+
+static Numeric
+square_checked(Numeric n, Numeric sum)
+{
+	bool		err = false;
+	Numeric		r = numeric_mul_opt_error(n, n, &err);
+
+	if (!err && sum != NULL)
+		r = numeric_add_opt_error(sum, r, &err);
+	if (err)
+		amount_out_of_range();
+	return r;
+}
+
 /* The exact numeric path for one amount: out of line, it is rare. */
 static pg_noinline void
 ticket_add_numeric(TicketState *t, Datum amount, const NumParts *np)
@@ -740,7 +770,7 @@ ticket_add_numeric(TicketState *t, Datum amount, const NumParts *np)
 		set_numeric(t, X_SUM, n);
 		if (full)
 		{
-			set_numeric(t, X_SUMSQ, num_mul(n, n));
+			set_numeric(t, X_SUMSQ, square_checked(n, NULL));
 			set_numeric(t, X_MIN, n);
 			set_numeric(t, X_MAX, n);
 		}
@@ -750,7 +780,7 @@ ticket_add_numeric(TicketState *t, Datum amount, const NumParts *np)
 		set_numeric(t, X_SUM, num_add(t->nx[X_SUM], n));
 		if (full)
 		{
-			set_numeric(t, X_SUMSQ, num_add(t->nx[X_SUMSQ], num_mul(n, n)));
+			set_numeric(t, X_SUMSQ, square_checked(n, t->nx[X_SUMSQ]));
 			if (num_cmp(n, t->nx[X_MIN]) < 0)
 				set_numeric(t, X_MIN, n);
 			if (num_cmp(n, t->nx[X_MAX]) > 0)
@@ -784,6 +814,8 @@ ticket_add(TicketState *t, Datum amount)
 	num_parts(v, &np);
 	if (np.special)
 		not_finite();
+	if (unlikely(np.dscale > MAX_EXACT_SCALE) && full)
+		amount_out_of_range();
 
 	if (t->deals == 0)
 	{

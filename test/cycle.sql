@@ -1,11 +1,5 @@
 -- pgTAP: the cycle family against plain SQL and an exact Kaplan-Meier.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-BEGIN;
-CREATE EXTENSION heartbeat;
-SET LOCAL search_path = public, heartbeat;
+\ir lib/begin.psql
 SET LOCAL TimeZone = 'UTC';
 SELECT plan(22);
 

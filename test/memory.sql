@@ -1,11 +1,5 @@
 -- pgTAP: a million groups and a million-row window leave no memory behind.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-BEGIN;
-CREATE EXTENSION heartbeat;
-SET LOCAL search_path = public, heartbeat;
+\ir lib/begin.psql
 SET LOCAL enable_sort = off;                 -- hash aggregation
 SET LOCAL max_parallel_workers_per_gather = 0;
 SELECT plan(3);

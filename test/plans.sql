@@ -1,12 +1,6 @@
 -- pgTAP: the same summaries however the plan runs: partitionwise aggregation
 -- over a partitioned table, with and without it, with parallel plans.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-BEGIN;
-CREATE EXTENSION heartbeat;
-SET LOCAL search_path = public, heartbeat;
+\ir lib/begin.psql
 SELECT plan(7);
 
 CREATE TABLE pd (rep int, i int, o timestamptz, c timestamptz, won boolean, amount numeric) PARTITION BY LIST (rep);

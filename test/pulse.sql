@@ -1,11 +1,5 @@
 -- pgTAP: pulse() against the families' own figures, and its guard rails.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-BEGIN;
-CREATE EXTENSION heartbeat;
-SET LOCAL search_path = public, heartbeat;
+\ir lib/begin.psql
 SET LOCAL TimeZone = 'UTC';
 SELECT plan(9);
 

@@ -1,11 +1,5 @@
 -- pgTAP: the retention family against plain-SQL reference queries.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-BEGIN;
-CREATE EXTENSION heartbeat;
-SET LOCAL search_path = public, heartbeat;
+\ir lib/begin.psql
 SET LOCAL TimeZone = 'America/Sao_Paulo';     -- periods cut in a zone with DST history
 SELECT plan(31);
 

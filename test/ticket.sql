@@ -1,11 +1,5 @@
 -- pgTAP: the ticket family against plain SQL on random data.
-\set ON_ERROR_STOP 1
-\set QUIET 1
-SET client_min_messages = warning;
-CREATE EXTENSION IF NOT EXISTS pgtap;
-BEGIN;
-CREATE EXTENSION heartbeat;
-SET LOCAL search_path = public, heartbeat;
+\ir lib/begin.psql
 SELECT plan(25);
 
 SELECT setseed(0.77);
