@@ -39,7 +39,10 @@ COMMENT ON FUNCTION retention_combine(retention_summary, retention_summary) IS
 -- retention_agg over every customer key type (bigint, text, uuid) and time
 -- type (date, timestamp, timestamptz), with and without revenue: one C
 -- function reads the argument types.  timestamptz cuts periods in the
--- session TimeZone, so those transition functions are STABLE.
+-- session TimeZone, so those transition functions are STABLE.  The block runs
+-- as the installing (possibly bootstrap) superuser with the extension's schema
+-- on the search_path: pg_catalog functions and operators are qualified, so
+-- nothing found in a pre-existing heartbeat schema can stand in for them.
 DO $$
 DECLARE
     k text;
@@ -51,23 +54,23 @@ BEGIN
     FOREACH k IN ARRAY ARRAY['bigint', 'text', 'uuid'] LOOP
         FOREACH a IN ARRAY ARRAY['date', 'timestamp', 'timestamptz'] LOOP
             FOREACH rev IN ARRAY ARRAY[false, true] LOOP
-                args := format('granularity text, customer %s, active_at %s%s', k, a,
-                               CASE WHEN rev THEN ', revenue numeric' ELSE '' END);
-                vol := CASE WHEN a = 'timestamptz' THEN 'STABLE' ELSE 'IMMUTABLE' END;
-                EXECUTE format('CREATE FUNCTION retention_trans(retention_summary, %s) RETURNS retention_summary
+                args := pg_catalog.format('granularity text, customer %s, active_at %s%s', k, a,
+                                          CASE WHEN rev THEN ', revenue numeric' ELSE '' END);
+                vol := CASE WHEN a OPERATOR(pg_catalog.=) 'timestamptz' THEN 'STABLE' ELSE 'IMMUTABLE' END;
+                EXECUTE pg_catalog.format('CREATE FUNCTION retention_trans(retention_summary, %s) RETURNS retention_summary
                                 AS %L, %L LANGUAGE C %s PARALLEL SAFE',
-                               args, 'MODULE_PATHNAME', 'retention_trans', vol);
-                EXECUTE format('COMMENT ON FUNCTION retention_trans(retention_summary, %s) IS %L', args,
-                               'Transition function of retention_agg: adds one customer activity');
-                EXECUTE format('CREATE AGGREGATE retention_agg(%s) (
+                                          args, 'MODULE_PATHNAME', 'retention_trans', vol);
+                EXECUTE pg_catalog.format('COMMENT ON FUNCTION retention_trans(retention_summary, %s) IS %L', args,
+                                          'Transition function of retention_agg: adds one customer activity');
+                EXECUTE pg_catalog.format('CREATE AGGREGATE retention_agg(%s) (
                                     SFUNC = retention_trans, STYPE = retention_summary,
                                     COMBINEFUNC = retention_combine,
                                     INITCOND = %L, PARALLEL = SAFE)', args,
-                               '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}');
-                EXECUTE format('COMMENT ON AGGREGATE retention_agg(%s) IS %L', args,
-                               CASE WHEN rev
-                                    THEN 'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored'
-                                    ELSE 'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored' END);
+                                          '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}');
+                EXECUTE pg_catalog.format('COMMENT ON AGGREGATE retention_agg(%s) IS %L', args,
+                                          CASE WHEN rev
+                                               THEN 'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored'
+                                               ELSE 'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored' END);
             END LOOP;
         END LOOP;
     END LOOP;

@@ -22,11 +22,14 @@ COMMENT ON FUNCTION conversion_zscore(conversion_summary, integer) IS
 -- Sparklines: a heartbeat you can see in psql and in any BI table.
 CREATE FUNCTION sparkline(double precision[]) RETURNS text
     AS 'MODULE_PATHNAME', 'sparkline_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- pg_catalog is qualified: an exact-typed array_append(double precision[],
+-- double precision) in a pre-existing heartbeat schema would otherwise win
+-- over the polymorphic built-in.
 CREATE AGGREGATE sparkline(value double precision) (
-    SFUNC = array_append,
+    SFUNC = pg_catalog.array_append,
     STYPE = double precision[],
     FINALFUNC = sparkline,
-    COMBINEFUNC = array_cat,
+    COMBINEFUNC = pg_catalog.array_cat,
     PARALLEL = SAFE
 );
 COMMENT ON FUNCTION sparkline(double precision[]) IS
