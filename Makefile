@@ -11,7 +11,7 @@ FAMILIES    = conversion ticket cycle retention funnel timeseries pulse
 MODULE_big  = heartbeat
 OBJS        = src/common.o src/sketch.o $(patsubst %.c,%.o,$(wildcard $(FAMILIES:%=src/%.c)))
 DATA_built  = heartbeat--$(EXTVERSION).sql
-DATA        = $(filter-out $(DATA_built),$(wildcard heartbeat--*--*.sql))
+DATA        = $(wildcard upgrade/heartbeat--*.sql)
 EXTRA_CLEAN = results regression.diffs regression.out
 
 REGRESS      = install conversion conversion_io conversion_window parallel ticket cycle retention

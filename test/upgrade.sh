@@ -1,0 +1,86 @@
+#!/bin/bash
+# TAP: ALTER EXTENSION heartbeat UPDATE from every earlier version.  For each
+# frozen install script upgrade/heartbeat--<v>.sql: install <v>, store the
+# summaries <v>'s own code made (test/fixtures/summaries-<v>.copy, from
+# test/fixtures/summaries.sql), update, then check the version, that the
+# catalogue equals a fresh install's (test/lib/catalog.sql), that the stored
+# summaries read back byte for byte, and that the current code computes the
+# very same summaries from the same data and merges the stored ones.
+set -euo pipefail
+cd "$(dirname "$0")"
+current=$(sed -n "s/^default_version *= *'\(.*\)'/\1/p" ../heartbeat.control)
+PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
+fresh=heartbeat_up_fresh
+tmp=$(mktemp -d)
+dbs=("$fresh")
+cleanup() { for db in "${dbs[@]}"; do dropdb --if-exists "$db"; done; rm -rf "$tmp"; }
+trap cleanup EXIT
+
+versions=()
+for f in ../upgrade/heartbeat--*.sql; do
+    v=${f##*/heartbeat--}; v=${v%.sql}
+    [[ "$v" == *--* ]] || versions+=("$v")
+done
+if [ ${#versions[@]} = 0 ]; then echo "1..0 # SKIP no earlier version"; exit 0; fi
+echo "1..$(( ${#versions[@]} * 5 ))"
+
+createdb "$fresh"
+"${PSQL[@]}" -d "$fresh" -c "CREATE EXTENSION heartbeat"
+"${PSQL[@]}" -d "$fresh" -f lib/catalog.sql > "$tmp/fresh.catalog"
+
+n=0
+ok() { n=$((n + 1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; fi; }
+for v in "${versions[@]}"; do
+    db=heartbeat_up_${v//./_}
+    dbs+=("$db")
+    createdb "$db"
+    "${PSQL[@]}" -d "$db" <<SQL
+CREATE EXTENSION heartbeat VERSION '$v';
+CREATE TABLE fixture (name text, typ text, txt text, bin text);
+\copy fixture FROM 'fixtures/summaries-$v.copy'
+-- Stored in typed columns while $v is installed.
+CREATE TABLE kept AS
+SELECT name, CASE typ WHEN 'conversion_summary' THEN txt::heartbeat.conversion_summary END AS conv,
+             CASE typ WHEN 'ticket_summary' THEN txt::heartbeat.ticket_summary END AS ticket,
+             CASE typ WHEN 'cycle_summary' THEN txt::heartbeat.cycle_summary END AS cycle,
+             CASE typ WHEN 'retention_summary' THEN txt::heartbeat.retention_summary END AS ret,
+             CASE typ WHEN 'funnel_summary' THEN txt::heartbeat.funnel_summary END AS funnel
+  FROM fixture;
+ALTER EXTENSION heartbeat UPDATE;
+SQL
+    got=$("${PSQL[@]}" -d "$db" -c "SELECT extversion FROM pg_extension WHERE extname = 'heartbeat'")
+    [ "$got" = "$current" ]; ok $? "$v: ALTER EXTENSION heartbeat UPDATE reaches $current (got $got)"
+
+    "${PSQL[@]}" -d "$db" -f lib/catalog.sql > "$tmp/$v.catalog"
+    if diff "$tmp/fresh.catalog" "$tmp/$v.catalog" > "$tmp/$v.diff"; then ok 0 "$v: the updated catalogue equals a fresh install of $current"
+    else ok 1 "$v: the updated catalogue differs from a fresh install of $current"; sed 's/^/# /' "$tmp/$v.diff" | head -40; fi
+
+    bad=$("${PSQL[@]}" -d "$db" -c "
+      SELECT count(*) FROM kept k JOIN fixture f USING (name)
+       WHERE coalesce(conv::text, ticket::text, cycle::text, ret::text, funnel::text) IS DISTINCT FROM f.txt
+          OR encode(coalesce(heartbeat.conversion_summary_send(conv), heartbeat.ticket_summary_send(ticket),
+                             heartbeat.cycle_summary_send(cycle), heartbeat.retention_summary_send(ret),
+                             heartbeat.funnel_summary_send(funnel)), 'hex') IS DISTINCT FROM f.bin")
+    total=$("${PSQL[@]}" -d "$db" -c "SELECT count(*) FROM kept")
+    [ "$bad" = 0 ] && [ "$total" -gt 0 ]; ok $? "$v: the $total summaries stored by $v read back byte for byte ($bad differ)"
+
+    # The current code, from the same data: the same summaries, text and bytes.
+    bad=$("${PSQL[@]}" -d "$db" -f fixtures/summaries.sql -c "
+      SELECT count(*) FROM fixture n FULL JOIN public.fixture o USING (name)
+       WHERE n.txt IS DISTINCT FROM o.txt OR n.bin IS DISTINCT FROM o.bin")
+    [ "$bad" = 0 ]; ok $? "$v: the current code computes the same summaries from the same data ($bad differ)"
+
+    # Stored per-rep summaries merge into what the current code makes of all rows.
+    bad=$("${PSQL[@]}" -d "$db" -f fixtures/summaries.sql -c "
+      SELECT count(*) FROM (
+        SELECT (SELECT heartbeat.rollup(conv) FROM kept WHERE name LIKE 'conversion %')::text
+               IS DISTINCT FROM (SELECT heartbeat.conversion_agg(won) FROM d)::text
+        UNION ALL
+        SELECT (SELECT heartbeat.rollup(ticket) FROM kept WHERE name ~ '^ticket [0-9]')::text
+               IS DISTINCT FROM (SELECT heartbeat.ticket_agg(amount) FROM d)::text
+        UNION ALL
+        SELECT (SELECT heartbeat.rollup(cycle) FROM kept WHERE name ~ '^cycle [0-9]')::text
+               IS DISTINCT FROM (SELECT heartbeat.cycle_agg(opened, closed) FROM d)::text) x(differs)
+       WHERE differs")
+    [ "$bad" = 0 ]; ok $? "$v: rollup() of the stored summaries equals the current aggregates over all rows"
+done
