@@ -76,6 +76,17 @@ BEGIN
     END LOOP;
 END $$;
 
+-- CREATE AGGREGATE records every aggregate as IMMUTABLE.  The timestamptz
+-- forms of retention_agg read the session TimeZone, as their transition
+-- functions do, so they are marked STABLE too: nothing that needs
+-- immutability takes them, and postgres_fdw, whose remote sessions run in
+-- UTC, does not ship them to a shard (which would cut periods in UTC).
+UPDATE pg_catalog.pg_proc p SET provolatile = 's'
+  FROM pg_catalog.pg_aggregate a, pg_catalog.pg_proc t
+ WHERE a.aggfnoid OPERATOR(pg_catalog.=) p.oid AND t.oid OPERATOR(pg_catalog.=) a.aggtransfn
+   AND t.provolatile OPERATOR(pg_catalog.=) 's'
+   AND p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace;
+
 CREATE AGGREGATE rollup(retention_summary) (
     SFUNC = retention_combine, STYPE = retention_summary, COMBINEFUNC = retention_combine,
     INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
