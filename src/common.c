@@ -45,6 +45,28 @@ hb_count_overflow(const char *typname)
 						   (long long) PG_INT64_MAX)));
 }
 
+static void
+input_errcode(void *arg)
+{
+	if (geterrcode() == ERRCODE_DATA_CORRUPTED)
+		errcode(*(const int *) arg);
+}
+
+Datum
+hb_input(FunctionCallInfo fcinfo, PGFunction impl, int code)
+{
+	ErrorContextCallback cb;
+	Datum		result;
+
+	cb.callback = input_errcode;
+	cb.arg = &code;
+	cb.previous = error_context_stack;
+	error_context_stack = &cb;
+	result = impl(fcinfo);
+	error_context_stack = cb.previous;
+	return result;
+}
+
 /*
  * An inverse transition asked to remove a row its state never had: only
  * possible when the function is called by hand, not by a moving window.

@@ -92,9 +92,8 @@ conversion_rate_of(const ConversionSummary *s)
 
 /* ---------- type I/O ---------- */
 
-PG_FUNCTION_INFO_V1(conversion_summary_in);
-Datum
-conversion_summary_in(PG_FUNCTION_ARGS)
+static Datum
+conversion_summary_in_checked(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	HbTextReader r;
@@ -108,6 +107,7 @@ conversion_summary_in(PG_FUNCTION_ARGS)
 	conversion_validate(conversions, trials, ERRCODE_INVALID_TEXT_REPRESENTATION);
 	PG_RETURN_POINTER(conversion_new(conversions, trials));
 }
+HB_INPUT_FUNCTION(conversion_summary_in, conversion_summary_in_checked, ERRCODE_INVALID_TEXT_REPRESENTATION)
 
 PG_FUNCTION_INFO_V1(conversion_summary_out);
 Datum
@@ -123,9 +123,8 @@ conversion_summary_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
-PG_FUNCTION_INFO_V1(conversion_summary_recv);
-Datum
-conversion_summary_recv(PG_FUNCTION_ARGS)
+static Datum
+conversion_summary_recv_checked(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int64		conversions,
@@ -138,6 +137,7 @@ conversion_summary_recv(PG_FUNCTION_ARGS)
 	conversion_validate(conversions, trials, ERRCODE_INVALID_BINARY_REPRESENTATION);
 	PG_RETURN_POINTER(conversion_new(conversions, trials));
 }
+HB_INPUT_FUNCTION(conversion_summary_recv, conversion_summary_recv_checked, ERRCODE_INVALID_BINARY_REPRESENTATION)
 
 PG_FUNCTION_INFO_V1(conversion_summary_send);
 Datum

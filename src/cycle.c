@@ -791,9 +791,8 @@ cycle_summary_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
-PG_FUNCTION_INFO_V1(cycle_summary_in);
-Datum
-cycle_summary_in(PG_FUNCTION_ARGS)
+static Datum
+cycle_summary_in_checked(PG_FUNCTION_ARGS)
 {
 	HbTextReader r;
 	int64		closed,
@@ -818,6 +817,7 @@ cycle_summary_in(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(cycle_from_parts(closed, open, skipped, sum, sum_days, sk == NULL, bytes, len,
 									 ERRCODE_INVALID_TEXT_REPRESENTATION));
 }
+HB_INPUT_FUNCTION(cycle_summary_in, cycle_summary_in_checked, ERRCODE_INVALID_TEXT_REPRESENTATION)
 
 PG_FUNCTION_INFO_V1(cycle_summary_send);
 Datum
@@ -840,9 +840,8 @@ cycle_summary_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-PG_FUNCTION_INFO_V1(cycle_summary_recv);
-Datum
-cycle_summary_recv(PG_FUNCTION_ARGS)
+static Datum
+cycle_summary_recv_checked(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int64		closed,
@@ -877,3 +876,4 @@ cycle_summary_recv(PG_FUNCTION_ARGS)
 									 (int128) (((uint128) (uint64) hi << 64) | (uint64) lo), sum_days,
 									 mode != 0, sk, len, ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
+HB_INPUT_FUNCTION(cycle_summary_recv, cycle_summary_recv_checked, ERRCODE_INVALID_BINARY_REPRESENTATION)

@@ -141,9 +141,8 @@ funnel_summary_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
-PG_FUNCTION_INFO_V1(funnel_summary_in);
-Datum
-funnel_summary_in(PG_FUNCTION_ARGS)
+static Datum
+funnel_summary_in_checked(PG_FUNCTION_ARGS)
 {
 	HbTextReader r;
 	char	   *list,
@@ -176,6 +175,7 @@ funnel_summary_in(PG_FUNCTION_ARGS)
 	}
 	PG_RETURN_POINTER(s);
 }
+HB_INPUT_FUNCTION(funnel_summary_in, funnel_summary_in_checked, ERRCODE_INVALID_TEXT_REPRESENTATION)
 
 PG_FUNCTION_INFO_V1(funnel_summary_send);
 Datum
@@ -192,9 +192,8 @@ funnel_summary_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-PG_FUNCTION_INFO_V1(funnel_summary_recv);
-Datum
-funnel_summary_recv(PG_FUNCTION_ARGS)
+static Datum
+funnel_summary_recv_checked(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	FunnelSummary *s = hb_summary_alloc(FUNNEL_SIZE, HB_KIND_FUNNEL);
@@ -213,3 +212,4 @@ funnel_summary_recv(PG_FUNCTION_ARGS)
 	hb_recv_end(buf, TYPNAME);
 	PG_RETURN_POINTER(s);
 }
+HB_INPUT_FUNCTION(funnel_summary_recv, funnel_summary_recv_checked, ERRCODE_INVALID_BINARY_REPRESENTATION)

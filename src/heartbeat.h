@@ -82,6 +82,16 @@ extern MemoryContext hb_state_context(MemoryContext parent);
 
 /* a + b for counts; ERROR instead of wrapping.  Inline: it runs per row. */
 extern void hb_count_overflow(const char *typname) pg_attribute_noreturn();
+
+/*
+ * The SQL-callable input function fn around impl: a malformed value caught
+ * by the checks shared with stored values (XX001, data corrupted) is
+ * reported with the input's own SQLSTATE (22P02 text, 22P03 binary).
+ */
+extern Datum hb_input(FunctionCallInfo fcinfo, PGFunction impl, int code);
+#define HB_INPUT_FUNCTION(fn, impl, code) \
+	PG_FUNCTION_INFO_V1(fn); \
+	Datum fn(PG_FUNCTION_ARGS) { return hb_input(fcinfo, impl, code); }
 extern void hb_inverse_missing(const char *fn) pg_attribute_noreturn();
 
 static inline int64

@@ -1278,9 +1278,8 @@ retention_summary_out(PG_FUNCTION_ARGS)
 	PG_RETURN_CSTRING(buf.data);
 }
 
-PG_FUNCTION_INFO_V1(retention_summary_in);
-Datum
-retention_summary_in(PG_FUNCTION_ARGS)
+static Datum
+retention_summary_in_checked(PG_FUNCTION_ARGS)
 {
 	HbTextReader r;
 	char	   *gran,
@@ -1321,6 +1320,7 @@ retention_summary_in(PG_FUNCTION_ARGS)
 								   g, scale ? pg_strtoint32(scale) : 0, customers, pairs,
 								   (int32) first, (int32) last, bytes, len));
 }
+HB_INPUT_FUNCTION(retention_summary_in, retention_summary_in_checked, ERRCODE_INVALID_TEXT_REPRESENTATION)
 
 PG_FUNCTION_INFO_V1(retention_summary_send);
 Datum
@@ -1342,9 +1342,8 @@ retention_summary_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-PG_FUNCTION_INFO_V1(retention_summary_recv);
-Datum
-retention_summary_recv(PG_FUNCTION_ARGS)
+static Datum
+retention_summary_recv_checked(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	int			len;
@@ -1373,3 +1372,4 @@ retention_summary_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(ret_from_parts(flags, g, s, customers, pairs, first, last,
 								   pq_getmsgbytes(buf, len), len));
 }
+HB_INPUT_FUNCTION(retention_summary_recv, retention_summary_recv_checked, ERRCODE_INVALID_BINARY_REPRESENTATION)

@@ -1297,9 +1297,8 @@ text_numeric(const char *s)
 											  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
 }
 
-PG_FUNCTION_INFO_V1(ticket_summary_in);
-Datum
-ticket_summary_in(PG_FUNCTION_ARGS)
+static Datum
+ticket_summary_in_checked(PG_FUNCTION_ARGS)
 {
 	char	   *str = PG_GETARG_CSTRING(0);
 	HbTextReader r;
@@ -1335,6 +1334,7 @@ ticket_summary_in(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(ticket_from_parts(deals, scale, at_scale, nx, parts, bytes, len,
 									  ERRCODE_INVALID_TEXT_REPRESENTATION));
 }
+HB_INPUT_FUNCTION(ticket_summary_in, ticket_summary_in_checked, ERRCODE_INVALID_TEXT_REPRESENTATION)
 
 PG_FUNCTION_INFO_V1(ticket_summary_send);
 Datum
@@ -1374,9 +1374,8 @@ recv_int32(StringInfo buf)
 	return pq_getmsgint(buf, 4);
 }
 
-PG_FUNCTION_INFO_V1(ticket_summary_recv);
-Datum
-ticket_summary_recv(PG_FUNCTION_ARGS)
+static Datum
+ticket_summary_recv_checked(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
 	Numeric		nx[NEXACT] = {NULL, NULL, NULL, NULL};
@@ -1432,3 +1431,4 @@ ticket_summary_recv(PG_FUNCTION_ARGS)
 	PG_RETURN_DATUM(ticket_from_parts(deals, scale, at_scale, nx, parts, sk, len,
 									  ERRCODE_INVALID_BINARY_REPRESENTATION));
 }
+HB_INPUT_FUNCTION(ticket_summary_recv, ticket_summary_recv_checked, ERRCODE_INVALID_BINARY_REPRESENTATION)
