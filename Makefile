@@ -35,7 +35,7 @@ $(OBJS): $(wildcard src/*.h)
 heartbeat--$(EXTVERSION).sql: src/common.sql $(FAMILIES:%=src/%.sql) heartbeat.control
 	cat src/common.sql $(FAMILIES:%=src/%.sql) > $@
 
-.PHONY: deps test demo bench
+.PHONY: deps test demo bench sanitize valgrind
 
 deps:
 	@./scripts/deps.sh
@@ -48,6 +48,17 @@ test: deps
 	@rm -f results/summary.txt
 	@pg_virtualenv -t -v $(PGMAJOR) ./scripts/run-tests.sh; rc=$$?; \
 	  echo; cat results/summary.txt 2>/dev/null; exit $$rc
+
+# The whole suite again, against heartbeat built with AddressSanitizer and
+# UndefinedBehaviorSanitizer in a staged copy of PostgreSQL (the system
+# installation is not touched); CI runs it after `make test`.
+sanitize: deps
+	./scripts/sanitize.sh
+
+# The whole suite with the server under Valgrind memcheck and PostgreSQL's
+# suppressions: slow, run before each release.
+valgrind: deps
+	./scripts/valgrind.sh
 
 # Build, install and run the demo on a throwaway cluster.
 demo: deps

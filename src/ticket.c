@@ -637,7 +637,7 @@ merge_flat(TicketState *t, const TicketFlat *f)
 			y[k] = x[k];
 			ok = mul_pow10(&y[k], (k == X_SUMSQ ? 2 : 1) * (t->scale - f->scale));
 		}
-		if (ok && t->deals > 0)
+		if (ok && t->deals > 0 && n > 0)	/* a sketch-only state keeps none */
 		{
 			ok = !__builtin_add_overflow(t->x[X_SUM], y[X_SUM], &y[X_SUM]) &&
 				(n == 1 || !__builtin_add_overflow(t->x[X_SUMSQ], y[X_SUMSQ], &y[X_SUMSQ]));
