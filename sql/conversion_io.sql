@@ -40,15 +40,14 @@ INSERT INTO io_bad VALUES ('{"version":2,"conversions":1,"trials":2}');
 INSERT INTO io_bad VALUES ('{"version":99999999999,"conversions":1,"trials":2}');
 SELECT count(*) FROM io_bad;
 
--- Bad binary: written as a binary COPY file by hand, each rejected.
-CREATE FUNCTION pgcopy_file(payload bytea) RETURNS bytea LANGUAGE sql AS $$
-  SELECT '\x5047434f50590aff0d0a00'::bytea || '\x0000000000000000'::bytea
-      || '\x0001'::bytea || int4send(length(payload)) || payload || '\xffff'::bytea $$;
+-- Bad binary, each rejected: a binary COPY of one bytea column holds the
+-- payload as its field, read back into the summary column (a file in the
+-- cluster's own data directory, so concurrent test clusters never share it).
 CREATE FUNCTION try_binary(payload bytea) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE f text := current_setting('data_directory') || '/heartbeat_regress_copy.bin';
 BEGIN
-  EXECUTE format('COPY (SELECT %L) TO PROGRAM %L', encode(pgcopy_file(payload), 'base64'),
-                 'base64 -d > /tmp/heartbeat_regress_copy.bin');
-  COPY io_bad FROM '/tmp/heartbeat_regress_copy.bin' WITH (FORMAT binary);
+  EXECUTE format('COPY (SELECT %L::bytea) TO %L (FORMAT binary)', payload, f);
+  EXECUTE format('COPY io_bad FROM %L WITH (FORMAT binary)', f);
   RETURN 'accepted';
 EXCEPTION WHEN OTHERS THEN
   RETURN SQLSTATE || ': ' || SQLERRM;
