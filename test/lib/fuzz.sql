@@ -246,7 +246,7 @@ DECLARE path text := current_setting('data_directory') || '/hb_fuzz.copy'; val t
 BEGIN
   EXECUTE format('COPY (SELECT $b$%s$b$::bytea) TO %L (FORMAT binary)', b::text, path);
   BEGIN
-    EXECUTE format('TRUNCATE fuzz.%1$I; COPY fuzz.%1$I (v) FROM %2$L (FORMAT binary)', 'sink_' || typ, path);
+    EXECUTE format('DELETE FROM fuzz.%1$I; COPY fuzz.%1$I (v) FROM %2$L (FORMAT binary)', 'sink_' || typ, path);
     EXECUTE format('SELECT v::text FROM fuzz.%I', 'sink_' || typ) INTO val;
   EXCEPTION WHEN OTHERS THEN
     RETURN 'error ' || SQLSTATE;
