@@ -241,13 +241,14 @@ cycle_add(CycleState *t, int64 opened, bool has_close, int64 closed, bool has_as
 		if (has_close && closed > as_of)
 			has_close = false;
 	}
+	/* closed deals are measured to their close, open ones to as_of */
+	if (!cycle_span(opened, has_close ? closed : as_of, &d))
+	{
+		t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
+		return;
+	}
 	if (has_close)
 	{
-		if (!cycle_span(opened, closed, &d))
-		{
-			t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
-			return;
-		}
 		t->sum += d;
 		t->sum_days += d / USECS_PER_DAY;	/* < 2^63 / 86400e6 per row */
 		t->closed = hb_count_add(t->closed, 1, TYPNAME);
@@ -256,11 +257,6 @@ cycle_add(CycleState *t, int64 opened, bool has_close, int64 closed, bool has_as
 	}
 	else
 	{
-		if (!cycle_span(opened, as_of, &d))
-		{
-			t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
-			return;
-		}
 		t->open = hb_count_add(t->open, 1, TYPNAME);
 		if (!(t->flags & CYCLE_MEAN_ONLY))
 			sketch_add(&t->censored, (double) d, 1, TYPNAME);
