@@ -35,7 +35,7 @@ $(OBJS): $(wildcard src/*.h)
 heartbeat--$(EXTVERSION).sql: src/common.sql $(FAMILIES:%=src/%.sql) heartbeat.control
 	cat src/common.sql $(FAMILIES:%=src/%.sql) > $@
 
-.PHONY: deps test demo bench sanitize valgrind
+.PHONY: deps test demo bench sanitize valgrind citus
 
 deps:
 	@./scripts/deps.sh
@@ -59,6 +59,12 @@ sanitize: deps
 # suppressions: slow, run before each release.
 valgrind: deps
 	./scripts/valgrind.sh
+
+# Every aggregate on a real Citus cluster (coordinator + two workers) against
+# a single server, in a staged copy of PostgreSQL; needs the Citus source:
+# make citus HEARTBEAT_CITUS_TARBALL=path/to/citus-13.2.2.tar.gz (CI runs it).
+citus: deps
+	./scripts/citus.sh
 
 # Build, install and run the demo on a throwaway cluster.
 demo: deps
