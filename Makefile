@@ -13,6 +13,8 @@ OBJS        = src/common.o src/sketch.o $(patsubst %.c,%.o,$(wildcard $(FAMILIES
 DATA_built  = heartbeat--$(EXTVERSION).sql
 DATA        = $(wildcard upgrade/heartbeat--*.sql)
 EXTRA_CLEAN = results regression.diffs regression.out
+# test/nocallsite/: a test-only module that test/nocallsite.sh builds (never installed).
+EXTRA_CLEAN += $(addprefix test/nocallsite/nocallsite,.o .so .bc)
 
 REGRESS      = install conversion conversion_io conversion_window parallel ticket cycle retention
 REGRESS_OPTS = --inputdir=. --outputdir=.
@@ -40,13 +42,15 @@ heartbeat--$(EXTVERSION).sql: src/common.sql $(FAMILIES:%=src/%.sql) heartbeat.c
 deps:
 	@./scripts/deps.sh
 
-# The whole suite: pg_regress (installcheck) then pgTAP (pg_prove), on a throwaway cluster.
+# The whole suite: pg_regress (installcheck) then pgTAP (pg_prove), on a
+# throwaway cluster.  PG_CONFIG goes along: test/nocallsite.sh builds its
+# module with it.
 test: deps
 	@perl scripts/check-meta.pl
 	$(MAKE) all
 	$(MAKE) install
 	@rm -f results/summary.txt
-	@pg_virtualenv -t -v $(PGMAJOR) ./scripts/run-tests.sh; rc=$$?; \
+	@PG_CONFIG=$(PG_CONFIG) pg_virtualenv -t -v $(PGMAJOR) ./scripts/run-tests.sh; rc=$$?; \
 	  echo; cat results/summary.txt 2>/dev/null; exit $$rc
 
 # The whole suite again, against heartbeat built with AddressSanitizer and

@@ -18,7 +18,7 @@ if [ "$("${PSQL[@]}" -At -c "SELECT count(*) FROM pg_class WHERE relname = 'deal
     echo "reusing table deals"
 else
     echo "generating $N deals..."
-    "${PSQL[@]}" -v n="$N" -v seed=0.42 -f demo/generate.sql >/dev/null
+    "${PSQL[@]}" -v n="$N" -v seed=0.42 -v replace=1 -f demo/generate.sql >/dev/null
 fi
 "${PSQL[@]}" -c "CREATE EXTENSION IF NOT EXISTS heartbeat" -c "VACUUM ANALYZE deals" 2>/dev/null
 
@@ -36,8 +36,8 @@ moving avg_ticket (ROWS 1000) vs avg|SET max_parallel_workers_per_gather = 0|SEL
 avg_cycle vs avg(closed - opened)|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.avg_cycle(opened_at, closed_at) FROM deals|SELECT avg(closed_at - opened_at) FROM deals
 median_cycle vs percentile_cont(0.5)|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.median_cycle(opened_at, closed_at) FROM deals|SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY closed_at - opened_at) FROM deals
 cycle_agg as_of per month vs naive avg and percentile_disc per month|SET max_parallel_workers_per_gather = 0|SELECT date_trunc('month', opened_at), heartbeat.cycle_agg(opened_at, closed_at, '2026-11-01') FROM deals GROUP BY 1|SELECT date_trunc('month', opened_at), avg(closed_at - opened_at), percentile_disc(0.5) WITHIN GROUP (ORDER BY closed_at - opened_at) FROM deals GROUP BY 1
-cohort triangle vs plain SQL (distinct pairs, first month, join, group)|SET max_parallel_workers_per_gather = 0|SELECT count(*), sum(active) FROM heartbeat.cohorts((SELECT heartbeat.retention_agg('month', customer_id, opened_at) FROM deals))|WITH cp AS (SELECT DISTINCT customer_id, date_trunc('month', opened_at) m FROM deals), f AS (SELECT customer_id, min(m) c FROM cp GROUP BY 1), t AS (SELECT f.c, (extract(year FROM age(cp.m, f.c)) * 12 + extract(month FROM age(cp.m, f.c)))::int o, count(*) a FROM cp JOIN f USING (customer_id) GROUP BY 1, 2) SELECT count(*), sum(a) FROM t
-period retention vs self-join|SET max_parallel_workers_per_gather = 0|SELECT count(*), sum(retained) FROM heartbeat.retention((SELECT heartbeat.retention_agg('month', customer_id, opened_at) FROM deals))|WITH cp AS (SELECT DISTINCT customer_id, date_trunc('month', opened_at) m FROM deals), r AS (SELECT a.m, count(*) active, count(b.customer_id) retained FROM cp a LEFT JOIN cp b ON b.customer_id = a.customer_id AND b.m = a.m - interval '1 month' GROUP BY a.m) SELECT count(*), sum(retained) FROM r
+cohort triangle vs plain SQL (distinct pairs, first month, join, group)|SET max_parallel_workers_per_gather = 0; SET TimeZone = 'UTC'|SELECT count(*), sum(active) FROM heartbeat.cohorts((SELECT heartbeat.retention_agg('month', customer_id, opened_at, 'UTC') FROM deals))|WITH cp AS (SELECT DISTINCT customer_id, date_trunc('month', opened_at) m FROM deals), f AS (SELECT customer_id, min(m) c FROM cp GROUP BY 1), t AS (SELECT f.c, (extract(year FROM age(cp.m, f.c)) * 12 + extract(month FROM age(cp.m, f.c)))::int o, count(*) a FROM cp JOIN f USING (customer_id) GROUP BY 1, 2) SELECT count(*), sum(a) FROM t
+period retention vs self-join|SET max_parallel_workers_per_gather = 0; SET TimeZone = 'UTC'|SELECT count(*), sum(retained) FROM heartbeat.retention((SELECT heartbeat.retention_agg('month', customer_id, opened_at, 'UTC') FROM deals))|WITH cp AS (SELECT DISTINCT customer_id, date_trunc('month', opened_at) m FROM deals), r AS (SELECT a.m, count(*) active, count(b.customer_id) retained FROM cp a LEFT JOIN cp b ON b.customer_id = a.customer_id AND b.m = a.m - interval '1 month' GROUP BY a.m) SELECT count(*), sum(retained) FROM r
 SQL
 )
 # Parallel speed-up: the same heartbeat query with 2 workers vs none.

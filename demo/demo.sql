@@ -76,7 +76,7 @@ SELECT month, closed_deals(c) AS closed, open_deals(c) AS open,
 \echo
 \echo '== Customer retention: monthly, with revenue retention (won deals are purchases) =='
 CREATE TEMP TABLE ret AS
-SELECT retention_agg('month', customer_id, closed_at, amount) AS s FROM deals WHERE won;
+SELECT retention_agg('month', customer_id, closed_at, 'UTC', amount) AS s FROM deals WHERE won;
 SELECT r.period, r.active, r.new, r."returning", r.retained, r.churned,
        round(r.retention_rate::numeric, 3) AS retention, round(r.crr::numeric, 3) AS crr,
        round(v.nrr::numeric, 3) AS nrr, round(v.grr::numeric, 3) AS grr
@@ -95,7 +95,7 @@ SELECT cohort, max(cohort_size) AS customers,
        round(max(retention) FILTER (WHERE period_offset = 5)::numeric, 2) AS q5,
        round(max(retention) FILTER (WHERE period_offset = 6)::numeric, 2) AS q6,
        round(max(retention) FILTER (WHERE period_offset = 7)::numeric, 2) AS q7
-  FROM cohorts((SELECT retention_agg('quarter', customer_id, closed_at) FROM deals WHERE won))
+  FROM cohorts((SELECT retention_agg('quarter', customer_id, closed_at, 'UTC') FROM deals WHERE won))
  GROUP BY cohort ORDER BY cohort;
 
 \echo

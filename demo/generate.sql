@@ -1,5 +1,7 @@
 -- Demo deal generator: deterministic (seeded), realistic enough to read.
 --   psql -v n=20000 -v seed=0.42 -f demo/generate.sql
+-- It refuses to touch an existing table named deals unless run with
+-- -v replace=1 (then it drops and regenerates it).
 -- Creates table deals(id, rep, team, customer_id, opened_at, closed_at,
 -- amount, won) with:
 --   * 12 reps in 3 teams, each with its own skill (base win rate 22%..40%);
@@ -19,7 +21,23 @@
 \set seed 0.42
 \endif
 
-DROP TABLE IF EXISTS deals;
+-- A table named deals that already exists (the user's own data, perhaps) is
+-- never dropped unless asked for with -v replace=1: the script stops first.
+SELECT pg_catalog.to_regclass('deals') IS NOT NULL AS deals_exists \gset
+\if :deals_exists
+\if :{?replace}
+DROP TABLE deals;
+\else
+\set ON_ERROR_STOP 1
+DO $$ BEGIN
+  RAISE EXCEPTION 'table "deals" already exists'
+    USING ERRCODE = 'duplicate_table',
+          DETAIL = 'demo/generate.sql creates its own deals table and changes nothing else.',
+          HINT = 'Run it in another database or schema, or pass -v replace=1 to drop this deals table and generate a new one.';
+END $$;
+\quit
+\endif
+\endif
 SELECT setseed(:seed) \gset
 CREATE TABLE deals AS
 WITH u AS (

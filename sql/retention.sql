@@ -8,7 +8,7 @@ INSERT INTO orders VALUES
   ('carol', '2026-02-28', 40),
   ('dan', '2026-03-01', 10), ('dan', '2026-04-30', 20),
   (NULL, '2026-03-03', 999), ('erin', NULL, 999);
-CREATE TABLE rs AS SELECT retention_agg('month', customer, at, amount) s FROM orders;
+CREATE TABLE rs AS SELECT retention_agg('month', customer, at, 'UTC', amount) s FROM orders;
 SELECT customers(s) FROM rs;
 -- Feb: alice, bob retained, carol new (active 3, retention 2/2); Mar: bob retained,
 -- dan new, alice and carol churned (3 - 1 = 2 churned of 3); Apr: alice returns,
@@ -21,19 +21,25 @@ SELECT * FROM revenue_retention((SELECT s FROM rs));
 SELECT s FROM rs;
 SELECT s::text::retention_summary::text = s::text AS round_trip FROM rs;
 -- Weekly and daily cuts of the same orders.
-SELECT period, active, new FROM retention((SELECT retention_agg('week', customer, at) FROM orders)) WHERE active > 0 LIMIT 4;
+SELECT period, active, new FROM retention((SELECT retention_agg('week', customer, at, 'UTC') FROM orders)) WHERE active > 0 LIMIT 4;
 SELECT count(*) AS days FROM retention((SELECT retention_agg('day', customer, at::date) FROM orders));
 
 -- Bad input.
-SELECT retention_agg('fortnight', customer, at) FROM orders;
-SELECT retention_agg(NULL, customer, at) FROM orders;
-SELECT retention_agg('month', customer, 'infinity'::timestamptz) FROM orders;
-SELECT retention_agg('month', customer, at, 'NaN') FROM orders;
-SELECT rollup(s) FROM (SELECT retention_agg('month', customer, at) FROM orders
-                       UNION ALL SELECT retention_agg('month', customer, at, amount) FROM orders) v(s);
-SELECT rollup(s) FROM (SELECT retention_agg('month', 1, at) FROM orders
-                       UNION ALL SELECT retention_agg('month', 'x', at) FROM orders) v(s);
-SELECT * FROM revenue_retention((SELECT retention_agg('month', customer, at) FROM orders));
+SELECT retention_agg('fortnight', customer, at, 'UTC') FROM orders;
+SELECT retention_agg(NULL, customer, at, 'UTC') FROM orders;
+SELECT retention_agg('month', customer, 'infinity'::timestamptz, 'UTC') FROM orders;
+SELECT retention_agg('month', customer, at, 'UTC', 'NaN') FROM orders;
+SELECT retention_agg('month', customer, at, 'Mars/Olympus') FROM orders;
+SELECT retention_agg('month', customer, at, NULL) FROM orders;
+-- The zone, not the session's TimeZone, cuts the periods: Lisbon's 2026-01-31 23:30 UTC is January, Sao Paulo's is January too, Tokyo's is February.
+SELECT z, r.period
+  FROM (VALUES ('Europe/Lisbon'), ('America/Sao_Paulo'), ('Asia/Tokyo')) v(z),
+       LATERAL retention((SELECT retention_agg('month', 1, t, z) FROM (VALUES (timestamptz '2026-01-31 23:30+00')) w(t))) r;
+SELECT rollup(s) FROM (SELECT retention_agg('month', customer, at, 'UTC') FROM orders
+                       UNION ALL SELECT retention_agg('month', customer, at, 'UTC', amount) FROM orders) v(s);
+SELECT rollup(s) FROM (SELECT retention_agg('month', 1, at, 'UTC') FROM orders
+                       UNION ALL SELECT retention_agg('month', 'x', at, 'UTC') FROM orders) v(s);
+SELECT * FROM revenue_retention((SELECT retention_agg('month', customer, at, 'UTC') FROM orders));
 SELECT '{"version":1,"granularity":"month","keys":"hash","revenue_scale":null,"customers":1,"pairs":1,"first_period":24312,"last_period":24312,"data":"!!"}'::retention_summary;
 SELECT '{"version":1,"granularity":"month","keys":"hash","revenue_scale":null,"customers":1,"pairs":2,"first_period":24312,"last_period":24312,"data":"AgEA"}'::retention_summary;
 SELECT '{"version":1,"granularity":"month","keys":"hash","revenue_scale":null,"customers":1,"pairs":1,"first_period":24300,"last_period":24312,"data":"AgEA"}'::retention_summary;

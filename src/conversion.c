@@ -248,7 +248,14 @@ wilson(FunctionCallInfo fcinfo, double *centre, double *half)
 		return false;
 	n = (double) s->trials;
 	p = conversion_rate_of(s);
-	z = hb_norm_quantile(1.0 - (1.0 - conf) / 2.0);
+	/*
+	 * The upper quantile; past 1 - 2^-54 it rounds to 1, so take it from the
+	 * lower tail, where (1 - conf) / 2 is exact.
+	 */
+	if (1.0 - (1.0 - conf) / 2.0 < 1.0)
+		z = hb_norm_quantile(1.0 - (1.0 - conf) / 2.0);
+	else
+		z = -hb_norm_quantile((1.0 - conf) / 2.0);
 	z2 = z * z;
 	denom = 1.0 + z2 / n;
 	*centre = (p + z2 / (2.0 * n)) / denom;

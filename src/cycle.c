@@ -868,6 +868,11 @@ cycle_summary_recv_checked(PG_FUNCTION_ARGS)
 	sk = buf->data + buf->cursor;
 	len = buf->len - buf->cursor;
 	buf->cursor = buf->len;		/* the sketches: the rest */
+	if (mode != 0 && len != 0)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+				 errmsg("invalid binary %s value", TYPNAME),
+				 errdetail("A summary without sketches carries sketch bytes.")));
 	PG_RETURN_DATUM(cycle_from_parts(closed, open, skipped,
 									 (int128) (((uint128) (uint64) hi << 64) | (uint64) lo), sum_days,
 									 mode != 0, sk, len, ERRCODE_INVALID_BINARY_REPRESENTATION));

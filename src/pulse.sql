@@ -75,7 +75,7 @@ BEGIN
                                @extschema@.ticket_agg(a) FILTER (WHERE w) AS t, @extschema@.cycle_agg(o, c) AS cy
                           FROM d WHERE c OPERATOR(pg_catalog.<=) $2 GROUP BY 1),
              ret AS (SELECT r.period AS p, r.retention_rate
-                       FROM @extschema@.retention((SELECT @extschema@.retention_agg($1, cu, c) FROM d
+                       FROM @extschema@.retention((SELECT @extschema@.retention_agg($1, cu, c, pg_catalog.current_setting('TimeZone')) FROM d
                                                    WHERE w AND c OPERATOR(pg_catalog.<=) $2)) r),
              bounds AS (SELECT least((SELECT pg_catalog.min(p) FROM opened), (SELECT pg_catalog.min(p) FROM closed)) AS lo,
                                greatest((SELECT pg_catalog.max(p) FROM opened), (SELECT pg_catalog.max(p) FROM closed)) AS hi),

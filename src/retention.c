@@ -26,6 +26,7 @@
 #include "miscadmin.h"
 #include "pgtime.h"
 #include "utils/builtins.h"
+#include "utils/lsyscache.h"
 #include "utils/date.h"
 #include "utils/datetime.h"
 #include "utils/numeric.h"
@@ -188,7 +189,7 @@ typedef struct TzCache
 } TzCache;
 
 static int32
-local_day(TzCache *c, TimestampTz ts)
+local_day(TzCache *c, pg_tz *tz, TimestampTz ts)
 {
 	int64		secs = floor_div(ts, USECS_PER_SEC) + (int64) (POSTGRES_EPOCH_JDATE - UNIX_EPOCH_JDATE) * SECS_PER_DAY;
 	int			k;
@@ -200,15 +201,15 @@ local_day(TzCache *c, TimestampTz ts)
 				adst,
 				res;
 
-	if (c->tz != session_timezone)
+	if (c->tz != tz)
 	{
-		c->tz = session_timezone;
+		c->tz = tz;
 		c->n = 0;
 	}
 	for (k = 0; k < c->n; k++)
 		if (secs >= c->r[k].lo && secs < c->r[k].hi)
 			return (int32) floor_div(ts + (int64) c->r[k].gmtoff * USECS_PER_SEC, USECS_PER_DAY);
-	res = pg_next_dst_boundary(&t, &before, &bdst, &boundary, &after, &adst, session_timezone);
+	res = pg_next_dst_boundary(&t, &before, &bdst, &boundary, &after, &adst, tz);
 	if (res < 0)
 	{
 		/* no rule information: convert this one the slow way */
@@ -216,7 +217,7 @@ local_day(TzCache *c, TimestampTz ts)
 		fsec_t		fsec;
 		int			tzoff;
 
-		if (timestamp2tm(ts, &tzoff, &tm, &fsec, NULL, NULL) != 0)
+		if (timestamp2tm(ts, &tzoff, &tm, &fsec, NULL, tz) != 0)
 			ereport(ERROR,
 					(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
 					 errmsg("timestamp out of range")));
@@ -817,8 +818,11 @@ typedef struct TransCache
 	int32		cperiod[DAY_CACHE];
 	int			gran;
 	text	   *gran_text;		/* the last granularity argument seen */
-	Oid			key_type;
+	Oid			key_type;		/* from the function's own signature */
 	Oid			at_type;
+	int			revenue_arg;	/* its position, 0 if none */
+	text	   *zone_text;		/* timestamptz: the last time zone seen */
+	pg_tz	   *zone;
 	TzCache		tz;
 	/* revenue: 10^factor_scale and the bigint bounds, made once */
 	int32		factor_scale;
@@ -828,8 +832,57 @@ typedef struct TransCache
 } TransCache;
 
 /*
- * retention_trans(state, granularity, customer, active_at [, revenue]):
- * every overload; argument types are read once per call site.
+ * True when a text argument differs from the copy kept in *kept (NULL at
+ * first), which then becomes a copy of it in cxt.
+ */
+static bool
+text_arg_changed(text *arg, text **kept, MemoryContext cxt)
+{
+	Size		len = VARSIZE_ANY_EXHDR(arg);
+
+	if (*kept != NULL && VARSIZE_ANY_EXHDR(*kept) == len &&
+		memcmp(VARDATA_ANY(*kept), VARDATA_ANY(arg), len) == 0)
+		return false;
+	if (*kept != NULL)
+		pfree(*kept);
+	*kept = (text *) MemoryContextAlloc(cxt, VARSIZE_ANY(arg));
+	memcpy(*kept, arg, VARSIZE_ANY(arg));
+	return true;
+}
+
+/* The time zone argument of a timestamptz overload, looked up when it changes. */
+static pg_tz *
+retention_zone(FunctionCallInfo fcinfo, TransCache *c)
+{
+	text	   *z;
+
+	if (PG_ARGISNULL(4))
+		ereport(ERROR,
+				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
+				 errmsg("retention time zone must not be NULL"),
+				 errhint("Name the zone whose calendar cuts the periods, for example 'UTC' or 'America/Sao_Paulo'.")));
+	z = PG_GETARG_TEXT_PP(4);
+	if (text_arg_changed(z, &c->zone_text, fcinfo->flinfo->fn_mcxt))
+	{
+		char	   *name = text_to_cstring(z);
+
+		c->zone = pg_tzset(name);
+		if (c->zone == NULL)
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+					 errmsg("time zone \"%s\" not recognized", name),
+					 errhint("Use a name from pg_timezone_names, for example 'UTC' or 'America/Sao_Paulo'.")));
+	}
+	return c->zone;
+}
+
+/*
+ * retention_trans(state, granularity, customer, active_at [, time_zone]
+ * [, revenue]): every overload.  The argument types come from the
+ * function's own declaration (fn_oid), never from the call site, which
+ * callers such as Citus's worker_partial_agg do not pass; a timestamptz
+ * is cut into days in the time zone given as an argument, never the
+ * session's, so the result is the same wherever the call runs.
  */
 PG_FUNCTION_INFO_V1(retention_trans);
 Datum
@@ -837,7 +890,7 @@ retention_trans(PG_FUNCTION_ARGS)
 {
 	RetState   *t = ret_state(fcinfo);
 	TransCache *c = (TransCache *) fcinfo->flinfo->fn_extra;
-	bool		with_rev = PG_NARGS() > 4;
+	bool		with_rev;
 	int64		key;
 	int32		day;
 	int64		rev = 0;
@@ -846,27 +899,34 @@ retention_trans(PG_FUNCTION_ARGS)
 
 	if (c == NULL)
 	{
+		Oid		   *argtypes;
+		int			nargs;
+
 		c = MemoryContextAllocZero(fcinfo->flinfo->fn_mcxt, sizeof(TransCache));
-		c->key_type = get_fn_expr_argtype(fcinfo->flinfo, 2);
-		c->at_type = get_fn_expr_argtype(fcinfo->flinfo, 3);
+		get_func_signature(fcinfo->flinfo->fn_oid, &argtypes, &nargs);
+		c->key_type = argtypes[2];
+		c->at_type = argtypes[3];
+		c->revenue_arg = argtypes[nargs - 1] == NUMERICOID ? nargs - 1 : 0;
+		if (c->at_type == TIMESTAMPTZOID && !(nargs > 4 && argtypes[4] == TEXTOID))
+			ereport(ERROR,
+					(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+					 errmsg("retention_agg over timestamptz without a time zone is no longer supported"),
+					 errdetail("This database's heartbeat objects are older than the heartbeat library."),
+					 errhint("Run ALTER EXTENSION heartbeat UPDATE, then name the zone: retention_agg(granularity, customer, active_at, 'UTC').")));
 		fcinfo->flinfo->fn_extra = c;
 	}
+	with_rev = c->revenue_arg != 0;
 	if (PG_ARGISNULL(1))
 		ereport(ERROR,
 				(errcode(ERRCODE_NULL_VALUE_NOT_ALLOWED),
 				 errmsg("retention granularity must not be NULL"),
 				 errhint("Use one of day, week, month, quarter, year.")));
 	g = PG_GETARG_TEXT_PP(1);
-	if (c->gran_text == NULL || VARSIZE_ANY_EXHDR(g) != VARSIZE_ANY_EXHDR(c->gran_text) ||
-		memcmp(VARDATA_ANY(g), VARDATA_ANY(c->gran_text), VARSIZE_ANY_EXHDR(g)) != 0)
+	if (text_arg_changed(g, &c->gran_text, fcinfo->flinfo->fn_mcxt))
 	{
 		c->gran = gran_parse(g);
 		for (int i = 0; i < DAY_CACHE; i++)
 			c->cperiod[i] = PG_INT32_MIN;	/* empty */
-		if (c->gran_text)
-			pfree(c->gran_text);
-		c->gran_text = (text *) MemoryContextAlloc(fcinfo->flinfo->fn_mcxt, VARSIZE_ANY(g));
-		memcpy(c->gran_text, g, VARSIZE_ANY(g));
 	}
 	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
 		PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));	/* NULL customer or time: ignored */
@@ -898,16 +958,17 @@ retention_trans(PG_FUNCTION_ARGS)
 
 		if (TIMESTAMP_NOT_FINITE(ts))
 			goto infinite;
-		day = c->at_type == TIMESTAMPTZOID ? local_day(&c->tz, ts) : (int32) floor_div(ts, USECS_PER_DAY);
+		day = c->at_type == TIMESTAMPTZOID ? local_day(&c->tz, retention_zone(fcinfo, c), ts)
+			: (int32) floor_div(ts, USECS_PER_DAY);
 	}
 
 	flags = (c->key_type == INT8OID ? 0 : RET_HASHED) | (with_rev ? RET_REVENUE : 0);
 	if (unlikely(t->granularity != c->gran || t->flags != flags || t->n == 0))
 		ret_kind(t, c->gran, flags);
 
-	if (with_rev && !PG_ARGISNULL(4))
+	if (with_rev && !PG_ARGISNULL(c->revenue_arg))
 	{
-		Numeric		n = PG_GETARG_NUMERIC(4);
+		Numeric		n = PG_GETARG_NUMERIC(c->revenue_arg);
 		int32		s;
 		Numeric		scaled;
 

@@ -38,10 +38,13 @@ COMMENT ON FUNCTION retention_combine(retention_summary, retention_summary) IS
 
 -- retention_agg over every customer key type (bigint, text, uuid) and time
 -- type (date, timestamp, timestamptz), with and without revenue: one C
--- function reads the argument types.  timestamptz cuts periods in the
--- session TimeZone, so those transition functions are STABLE.  The block runs
--- as the installing (possibly bootstrap) superuser with the extension's schema
--- on the search_path: pg_catalog functions and operators are qualified, so
+-- function, which reads the argument types from its own declaration.  A
+-- timestamptz has no calendar day of its own: those overloads name the time
+-- zone that cuts the periods, so every overload is IMMUTABLE and gives the
+-- same summary wherever it runs (a parallel worker, a postgres_fdw shard, a
+-- Citus worker), whatever the session's TimeZone.  The block runs as the
+-- installing (possibly bootstrap) superuser with the extension's schema on
+-- the search_path: pg_catalog functions and operators are qualified, so
 -- nothing found in a pre-existing heartbeat schema can stand in for them.
 DO $$
 DECLARE
@@ -49,17 +52,16 @@ DECLARE
     a text;
     rev boolean;
     args text;
-    vol text;
 BEGIN
     FOREACH k IN ARRAY ARRAY['bigint', 'text', 'uuid'] LOOP
         FOREACH a IN ARRAY ARRAY['date', 'timestamp', 'timestamptz'] LOOP
             FOREACH rev IN ARRAY ARRAY[false, true] LOOP
-                args := pg_catalog.format('granularity text, customer %s, active_at %s%s', k, a,
+                args := pg_catalog.format('granularity text, customer %s, active_at %s%s%s', k, a,
+                                          CASE WHEN a OPERATOR(pg_catalog.=) 'timestamptz' THEN ', time_zone text' ELSE '' END,
                                           CASE WHEN rev THEN ', revenue numeric' ELSE '' END);
-                vol := CASE WHEN a OPERATOR(pg_catalog.=) 'timestamptz' THEN 'STABLE' ELSE 'IMMUTABLE' END;
                 EXECUTE pg_catalog.format('CREATE FUNCTION retention_trans(retention_summary, %s) RETURNS retention_summary
-                                AS %L, %L LANGUAGE C %s PARALLEL SAFE',
-                                          args, 'MODULE_PATHNAME', 'retention_trans', vol);
+                                AS %L, %L LANGUAGE C IMMUTABLE PARALLEL SAFE',
+                                          args, 'MODULE_PATHNAME', 'retention_trans');
                 EXECUTE pg_catalog.format('COMMENT ON FUNCTION retention_trans(retention_summary, %s) IS %L', args,
                                           'Transition function of retention_agg: adds one customer activity');
                 EXECUTE pg_catalog.format('CREATE AGGREGATE retention_agg(%s) (
@@ -75,17 +77,6 @@ BEGIN
         END LOOP;
     END LOOP;
 END $$;
-
--- CREATE AGGREGATE records every aggregate as IMMUTABLE.  The timestamptz
--- forms of retention_agg read the session TimeZone, as their transition
--- functions do, so they are marked STABLE too: nothing that needs
--- immutability takes them, and postgres_fdw, whose remote sessions run in
--- UTC, does not ship them to a shard (which would cut periods in UTC).
-UPDATE pg_catalog.pg_proc p SET provolatile = 's'
-  FROM pg_catalog.pg_aggregate a, pg_catalog.pg_proc t
- WHERE a.aggfnoid OPERATOR(pg_catalog.=) p.oid AND t.oid OPERATOR(pg_catalog.=) a.aggtransfn
-   AND t.provolatile OPERATOR(pg_catalog.=) 's'
-   AND p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace;
 
 CREATE AGGREGATE rollup(retention_summary) (
     SFUNC = retention_combine, STYPE = retention_summary, COMBINEFUNC = retention_combine,

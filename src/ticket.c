@@ -23,6 +23,7 @@
 #include "heartbeat.h"
 #include "sketch.h"
 
+#include <ctype.h>
 #include <math.h>
 
 #include "catalog/pg_type.h"
@@ -35,6 +36,9 @@
 #include "utils/numeric.h"
 
 #define TYPNAME "ticket_summary"
+
+/* numeric's limit on digits before the decimal point (weight 0x7FFF) */
+#define NUMERIC_INTEGER_DIGITS_MAX 131072
 
 #define TICKET_MEAN_ONLY	0x0001	/* only deals and sum are kept */
 #define TICKET_BIG			0x0002	/* exact values stored as numerics */
@@ -1241,7 +1245,7 @@ ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, uint16 
 	t = state_new(CurrentMemoryContext, parts);
 	t->deals = deals;
 	t->scale = (int32) scale;
-	t->at_scale = (int32) at_scale;
+	t->at_scale = at_scale;
 	t->big = true;
 	for (k = 0; k < nexact(t->flags); k++)
 	{
@@ -1289,12 +1293,34 @@ ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, uint16 
 	return PointerGetDatum(PG_DETOAST_DATUM(EOHPGetRWDatum(&t->hdr)));
 }
 
+/*
+ * An exact value of the text form, as ticket_summary_out writes it: an
+ * optional minus, digits, optionally a point and digits, within numeric's
+ * range.  Anything else is refused here, naming ticket_summary, before
+ * numeric_in could refuse it naming numeric.
+ */
 static Numeric
-text_numeric(const char *s)
+text_numeric(HbTextReader *r, const char *s, const char *key)
 {
-	return s == NULL ? NULL
-		: DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
-											  ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+	const char *p = s;
+	int			before = 0,
+				after = 0;
+
+	if (s == NULL)
+		return NULL;
+	if (*p == '-')
+		p++;
+	while (isdigit((unsigned char) p[before]))
+		before++;
+	if (p[before] == '.')
+		while (isdigit((unsigned char) p[before + 1 + after]))
+			after++;
+	if (before == 0 || (p[before] == '.' && after == 0) ||
+		p[before + (p[before] == '.' ? 1 + after : 0)] != '\0' ||
+		before > NUMERIC_INTEGER_DIGITS_MAX || after > NUM_DSCALE_MASK)
+		hb_text_bad(r, psprintf("\"%s\" must be a plain decimal number.", key));
+	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
+											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
 }
 
 static Datum
@@ -1317,7 +1343,7 @@ ticket_summary_in_checked(PG_FUNCTION_ARGS)
 	scale = hb_text_int64_field(&r, "scale");
 	at_scale = hb_text_int64_field(&r, "at_scale");
 	for (k = 0; k < NEXACT; k++)
-		nx[k] = text_numeric(hb_text_value_field(&r, exact_keys[k]));
+		nx[k] = text_numeric(&r, hb_text_value_field(&r, exact_keys[k]), exact_keys[k]);
 	sketch = hb_text_value_field(&r, "sketch");
 	hb_text_end(&r);
 	if (sketch != NULL)
@@ -1410,6 +1436,12 @@ ticket_summary_recv_checked(PG_FUNCTION_ARGS)
 					 errmsg("invalid binary %s value", TYPNAME),
 					 errdetail("A numeric's length is out of range.")));
 		nb.data = (char *) pq_getmsgbytes(buf, len);
+		/* numeric_recv trusts its digit count: check it against the length */
+		if (len < 8 || len != 8 + 2 * (((unsigned char) nb.data[0] << 8) | (unsigned char) nb.data[1]))
+			ereport(ERROR,
+					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
+					 errmsg("invalid binary %s value", TYPNAME),
+					 errdetail("A numeric's digit count does not match its length.")));
 		nb.len = nb.maxlen = len;
 		nb.cursor = 0;
 		nx[k] = DatumGetNumeric(DirectFunctionCall3(numeric_recv, PointerGetDatum(&nb),

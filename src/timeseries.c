@@ -191,8 +191,10 @@ sparkline_array(PG_FUNCTION_ARGS)
 	int			n,
 				k;
 	double		lo = 0,
-				hi = 0;
-	bool		any = false;
+				hi = 0,
+				range;
+	bool		any = false,
+				half;
 	StringInfoData buf;
 
 	if (GetDatabaseEncoding() != PG_UTF8)
@@ -222,15 +224,73 @@ sparkline_array(PG_FUNCTION_ARGS)
 			hi = x;
 		any = true;
 	}
+	/*
+	 * hi - lo overflows to infinity for values of opposite sign near
+	 * DBL_MAX: then scale by halves, which cannot overflow.
+	 */
+	range = hi - lo;
+	half = isinf(range);
+	if (half)
+		range = hi * 0.5 - lo * 0.5;
 	initStringInfo(&buf);
 	for (k = 0; k < n; k++)
 	{
+		double		x;
+		int			bar;
+
 		if (nulls[k])
+		{
 			appendStringInfoChar(&buf, ' ');
-		else if (hi == lo)
-			appendStringInfoString(&buf, bars[3]);
+			continue;
+		}
+		x = DatumGetFloat8(v[k]);
+		if (hi == lo)
+			bar = 3;
 		else
-			appendStringInfoString(&buf, bars[(int) rint((DatumGetFloat8(v[k]) - lo) / (hi - lo) * 7.0)]);
+		{
+			bar = (int) rint((half ? x * 0.5 - lo * 0.5 : x - lo) / range * 7.0);
+			bar = Max(0, Min(7, bar));
+		}
+		appendStringInfoString(&buf, bars[bar]);
 	}
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+}
+
+/*
+ * sparkline_trans(double precision[], double precision): the transition of
+ * the sparkline aggregate, appending in place to an expanded array in the
+ * aggregate context.  The built-in array_append would learn its element
+ * type from the call site when the state is NULL, which callers such as
+ * Citus's worker_partial_agg do not pass: this one knows its types.
+ */
+PG_FUNCTION_INFO_V1(sparkline_trans);
+Datum
+sparkline_trans(PG_FUNCTION_ARGS)
+{
+	MemoryContext aggcxt,
+				old;
+	ExpandedArrayHeader *eah;
+	Datum		result;
+	int			idx = 1;
+
+	if (!AggCheckCallContext(fcinfo, &aggcxt))
+		aggcxt = CurrentMemoryContext;
+	old = MemoryContextSwitchTo(aggcxt);
+	if (PG_ARGISNULL(0))
+		eah = construct_empty_expanded_array(FLOAT8OID, aggcxt, NULL);
+	else
+		eah = DatumGetExpandedArray(PG_GETARG_DATUM(0));
+	if (eah->ndims > 1)
+		ereport(ERROR,
+				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
+				 errmsg("sparkline takes a one-dimensional array")));
+	if (eah->ndims == 1 && pg_add_s32_overflow(eah->lbound[0], eah->dims[0], &idx))
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("sparkline array is too long")));
+	result = array_set_element(EOHPGetRWDatum(&eah->hdr), 1, &idx,
+							   PG_ARGISNULL(1) ? (Datum) 0 : PG_GETARG_DATUM(1), PG_ARGISNULL(1),
+							   -1, sizeof(float8), FLOAT8PASSBYVAL, TYPALIGN_DOUBLE);
+	MemoryContextSwitchTo(old);
+	PG_RETURN_DATUM(result);
 }

@@ -22,11 +22,17 @@ COMMENT ON FUNCTION conversion_zscore(conversion_summary, integer) IS
 -- Sparklines: a heartbeat you can see in psql and in any BI table.
 CREATE FUNCTION sparkline(double precision[]) RETURNS text
     AS 'MODULE_PATHNAME', 'sparkline_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
--- pg_catalog is qualified: an exact-typed array_append(double precision[],
--- double precision) in a pre-existing heartbeat schema would otherwise win
--- over the polymorphic built-in.
+CREATE FUNCTION sparkline_trans(double precision[], double precision) RETURNS double precision[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sparkline_trans(double precision[], double precision) IS
+    'Transition function of the sparkline aggregate: appends one value (NULL too)';
+-- The transition is heartbeat's own: the polymorphic array_append cannot
+-- tell its element type when called without the call site (Citus's
+-- worker_partial_agg).  pg_catalog is qualified: an exact-typed
+-- array_cat in a pre-existing heartbeat schema would otherwise win over the
+-- polymorphic built-in.
 CREATE AGGREGATE sparkline(value double precision) (
-    SFUNC = pg_catalog.array_append,
+    SFUNC = sparkline_trans,
     STYPE = double precision[],
     FINALFUNC = sparkline,
     COMBINEFUNC = pg_catalog.array_cat,

@@ -21,7 +21,7 @@ SELECT i, i % 7 AS rep, timestamptz '2026-01-01' + (i % 300) * interval '1 day' 
   FROM generate_series(1, 20000) i;
 CREATE TABLE sums AS
 SELECT rep, conversion_agg(won) AS conv, ticket_agg(amount) AS ticket,
-       cycle_agg(o, c, '2026-12-01') AS cycle, retention_agg('month', i % 500, o, amount) AS ret,
+       cycle_agg(o, c, '2026-12-01') AS cycle, retention_agg('month', i % 500, o, 'UTC', amount) AS ret,
        funnel_agg(CASE WHEN won THEN 3 WHEN c IS NOT NULL THEN 2 ELSE 1 END) AS funnel
   FROM deals GROUP BY rep;
 CREATE MATERIALIZED VIEW daily AS

@@ -26,10 +26,10 @@ END $$;
 CREATE TEMP TABLE qs (q text);
 INSERT INTO qs VALUES
  ($$SELECT rep, conversion_agg(won) a, ticket_agg(amount) b, cycle_agg(o, c, '2026-09-01') c2,
-           retention_agg('month', i % 900, o, amount) d, funnel_agg(CASE WHEN won THEN 2 ELSE 1 END) e
+           retention_agg('month', i % 900, o, 'UTC', amount) d, funnel_agg(CASE WHEN won THEN 2 ELSE 1 END) e
       FROM pd GROUP BY rep$$),
  ($$SELECT conversion_agg(won) a, ticket_agg(amount) b, cycle_agg(o, c) c2,
-           retention_agg('week', i % 900, o) d, funnel_agg(CASE WHEN won THEN 2 ELSE 1 END) e FROM pd$$);
+           retention_agg('week', i % 900, o, 'UTC') d, funnel_agg(CASE WHEN won THEN 2 ELSE 1 END) e FROM pd$$);
 
 SET LOCAL max_parallel_workers_per_gather = 0;
 SET LOCAL enable_partitionwise_aggregate = off;

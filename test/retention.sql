@@ -66,8 +66,8 @@ BEGIN
   EXECUTE format('CREATE OR REPLACE TEMP VIEW cur AS SELECT * FROM acts %s',
                  CASE WHEN g = 'day' THEN $w$WHERE at < '2024-03-31'$w$ ELSE '' END);
   SELECT count(*) INTO n FROM (
-      (SELECT * FROM retention((SELECT retention_agg(g, customer, at) FROM cur)) EXCEPT ALL SELECT * FROM ref_retention(g))
-      UNION ALL (SELECT * FROM ref_retention(g) EXCEPT ALL SELECT * FROM retention((SELECT retention_agg(g, customer, at) FROM cur)))) d;
+      (SELECT * FROM retention((SELECT retention_agg(g, customer, at, 'America/Sao_Paulo') FROM cur)) EXCEPT ALL SELECT * FROM ref_retention(g))
+      UNION ALL (SELECT * FROM ref_retention(g) EXCEPT ALL SELECT * FROM retention((SELECT retention_agg(g, customer, at, 'America/Sao_Paulo') FROM cur)))) d;
   RETURN n;
 END $$;
 CREATE FUNCTION same_cohorts(g text) RETURNS bigint LANGUAGE plpgsql AS $$
@@ -76,8 +76,8 @@ BEGIN
   EXECUTE format('CREATE OR REPLACE TEMP VIEW cur AS SELECT * FROM acts %s',
                  CASE WHEN g = 'day' THEN $w$WHERE at < '2024-03-31'$w$ ELSE '' END);
   SELECT count(*) INTO n FROM (
-      (SELECT * FROM cohorts((SELECT retention_agg(g, customer, at) FROM cur)) EXCEPT ALL SELECT * FROM ref_cohorts(g))
-      UNION ALL (SELECT * FROM ref_cohorts(g) EXCEPT ALL SELECT * FROM cohorts((SELECT retention_agg(g, customer, at) FROM cur)))) d;
+      (SELECT * FROM cohorts((SELECT retention_agg(g, customer, at, 'America/Sao_Paulo') FROM cur)) EXCEPT ALL SELECT * FROM ref_cohorts(g))
+      UNION ALL (SELECT * FROM ref_cohorts(g) EXCEPT ALL SELECT * FROM cohorts((SELECT retention_agg(g, customer, at, 'America/Sao_Paulo') FROM cur)))) d;
   RETURN n;
 END $$;
 
@@ -100,7 +100,7 @@ SELECT ps.p AS period, coalesce(sum(b.r), 0) AS starting_revenue,
   FROM ps LEFT JOIN cp b ON b.p = (ps.p - interval '1 month')::date
           LEFT JOIN cp a ON a.customer = b.customer AND a.p = ps.p
  GROUP BY ps.p;
-CREATE TEMP TABLE rs AS SELECT * FROM revenue_retention((SELECT retention_agg('month', customer, at, revenue) FROM acts));
+CREATE TEMP TABLE rs AS SELECT * FROM revenue_retention((SELECT retention_agg('month', customer, at, 'America/Sao_Paulo', revenue) FROM acts));
 SELECT is((SELECT count(*) FROM rr FULL JOIN rs USING (period)
             WHERE rr.starting_revenue IS DISTINCT FROM rs.starting_revenue OR rr.expansion IS DISTINCT FROM rs.expansion
                OR rr.contraction IS DISTINCT FROM rs.contraction OR rr.churned_revenue IS DISTINCT FROM rs.churned_revenue
@@ -110,40 +110,40 @@ SELECT is((SELECT count(*) FROM rr FULL JOIN rs USING (period)
 SELECT ok((SELECT count(*) FROM rs) > 20, 'revenue retention has a row per period after the first');
 
 -- Keys and time types.
-SELECT is((SELECT array_agg(r ORDER BY period)::text FROM retention((SELECT retention_agg('month', customer::text, at) FROM acts)) r),
-          (SELECT array_agg(r ORDER BY period)::text FROM retention((SELECT retention_agg('month', customer, at) FROM acts)) r),
+SELECT is((SELECT array_agg(r ORDER BY period)::text FROM retention((SELECT retention_agg('month', customer::text, at, 'America/Sao_Paulo') FROM acts)) r),
+          (SELECT array_agg(r ORDER BY period)::text FROM retention((SELECT retention_agg('month', customer, at, 'America/Sao_Paulo') FROM acts)) r),
           'text keys give the same figures as bigint keys');
-SELECT is((SELECT array_agg(r ORDER BY period)::text FROM retention((SELECT retention_agg('month', md5(customer::text)::uuid, at) FROM acts)) r),
-          (SELECT array_agg(r ORDER BY period)::text FROM retention((SELECT retention_agg('month', customer, at) FROM acts)) r),
+SELECT is((SELECT array_agg(r ORDER BY period)::text FROM retention((SELECT retention_agg('month', md5(customer::text)::uuid, at, 'America/Sao_Paulo') FROM acts)) r),
+          (SELECT array_agg(r ORDER BY period)::text FROM retention((SELECT retention_agg('month', customer, at, 'America/Sao_Paulo') FROM acts)) r),
           'uuid keys give the same figures');
 SELECT is((SELECT array_agg(r ORDER BY cohort, period_offset)::text FROM cohorts((SELECT retention_agg('week', customer, at::date) FROM acts)) r),
           (SELECT array_agg(r ORDER BY cohort, period_offset)::text FROM cohorts((SELECT retention_agg('week', customer, (at::date)::timestamp) FROM acts)) r),
           'date and timestamp times agree');
-SELECT is((SELECT customers(retention_agg('month', customer, at)) FROM acts),
+SELECT is((SELECT customers(retention_agg('month', customer, at, 'America/Sao_Paulo')) FROM acts),
           (SELECT count(DISTINCT customer) FROM acts WHERE at IS NOT NULL), 'NULL customers and times are ignored');
 
 -- Rollup of monthly summaries from partitions equals the direct summary.
 CREATE TEMP TABLE parts AS
-SELECT customer % 4 AS part, date_trunc('month', at) AS m, retention_agg('month', customer, at, revenue) s
+SELECT customer % 4 AS part, date_trunc('month', at) AS m, retention_agg('month', customer, at, 'America/Sao_Paulo', revenue) s
   FROM acts GROUP BY 1, 2;
 SELECT ok((SELECT x *= y FROM (SELECT rollup(s ORDER BY random()) FROM parts) x,
-                               (SELECT retention_agg('month', customer, at, revenue) FROM acts) y),
+                               (SELECT retention_agg('month', customer, at, 'America/Sao_Paulo', revenue) FROM acts) y),
           'rollup of per-partition monthly summaries is byte-identical to the direct one');
-SELECT ok((SELECT x *= y FROM (SELECT retention_agg('month', customer, at ORDER BY random()) FROM acts) x,
-                               (SELECT retention_agg('month', customer, at) FROM acts) y),
+SELECT ok((SELECT x *= y FROM (SELECT retention_agg('month', customer, at, 'America/Sao_Paulo' ORDER BY random()) FROM acts) x,
+                               (SELECT retention_agg('month', customer, at, 'America/Sao_Paulo') FROM acts) y),
           'shuffled input gives the same bytes');
 CREATE TABLE ap AS SELECT * FROM acts;
 ANALYZE ap;
 SET LOCAL max_parallel_workers_per_gather = 0;
-CREATE TEMP TABLE serial AS SELECT retention_agg('week', customer, at, revenue) s FROM ap;
+CREATE TEMP TABLE serial AS SELECT retention_agg('week', customer, at, 'America/Sao_Paulo', revenue) s FROM ap;
 SET LOCAL parallel_setup_cost = 0;
 SET LOCAL parallel_tuple_cost = 0;
 SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
 \ir lib/plan_of.psql
-SELECT matches(plan_of($q$SELECT retention_agg('week', customer, at, revenue) FROM ap$q$), 'Partial Aggregate',
+SELECT matches(plan_of($q$SELECT retention_agg('week', customer, at, 'America/Sao_Paulo', revenue) FROM ap$q$), 'Partial Aggregate',
                'retention_agg runs as a parallel partial aggregate');
-SELECT ok((SELECT x *= y FROM (SELECT s FROM serial) x, (SELECT retention_agg('week', customer, at, revenue) FROM ap) y),
+SELECT ok((SELECT x *= y FROM (SELECT s FROM serial) x, (SELECT retention_agg('week', customer, at, 'America/Sao_Paulo', revenue) FROM ap) y),
           'byte-identical with and without parallel workers');
 RESET max_parallel_workers_per_gather;
 
@@ -154,7 +154,7 @@ SELECT is((SELECT retention_summary_send(s::text::retention_summary) FROM serial
           'binary form stable through text');
 
 -- Edge cases.
-SELECT is((SELECT count(*) FROM retention((SELECT retention_agg('month', customer, at) FROM acts WHERE false))), 0::bigint,
+SELECT is((SELECT count(*) FROM retention((SELECT retention_agg('month', customer, at, 'America/Sao_Paulo') FROM acts WHERE false))), 0::bigint,
           'no rows, no periods');
 SELECT results_eq($$SELECT active, new, retention_rate FROM retention((SELECT retention_agg('year', c, t) FROM (VALUES (1, date '2026-05-01'), (2, date '2026-06-01'), (1, date '2026-07-01')) v(c, t)))$$,
                   $$VALUES (2::bigint, 2::bigint, NULL::float8)$$, 'single period: one row, NULL rates');
@@ -165,15 +165,15 @@ SELECT results_eq($$SELECT period, active, new, "returning", retained, churned F
                   'reactivated customer: churned in February, returning in March (empty period included)');
 
 -- Bad input.
-SELECT throws_like($$SELECT retention_agg('fortnight', 1, now())$$, '%unknown retention granularity%', 'an unknown granularity is an ERROR');
-SELECT throws_ok($$SELECT rollup(s) FROM (SELECT retention_agg('month', 1, now()) UNION ALL SELECT retention_agg('week', 1, now())) v(s)$$,
+SELECT throws_like($$SELECT retention_agg('fortnight', 1, now(), 'UTC')$$, '%unknown retention granularity%', 'an unknown granularity is an ERROR');
+SELECT throws_ok($$SELECT rollup(s) FROM (SELECT retention_agg('month', 1, now(), 'UTC') UNION ALL SELECT retention_agg('week', 1, now(), 'UTC')) v(s)$$,
                  '22023', NULL, 'merging different granularities is an ERROR');
-SELECT throws_ok($$SELECT * FROM revenue_retention((SELECT retention_agg('month', customer, at) FROM acts))$$, '0A000', NULL,
+SELECT throws_ok($$SELECT * FROM revenue_retention((SELECT retention_agg('month', customer, at, 'America/Sao_Paulo') FROM acts))$$, '0A000', NULL,
                  'revenue_retention without revenue is an ERROR');
 
 -- Size: at most 48 bytes per customer (here 20,000 rows, 2,000 customers, 36 months).
 SELECT cmp_ok((SELECT pg_column_size(s)::numeric / customers(s)
-                 FROM (SELECT retention_agg('month', (random() * 2000)::bigint, timestamptz '2023-01-01' + random() * interval '1095 days') s
+                 FROM (SELECT retention_agg('month', (random() * 2000)::bigint, timestamptz '2023-01-01' + random() * interval '1095 days', 'UTC') s
                          FROM generate_series(1, 20000)) q), '<=', 48::numeric, 'at most 48 bytes per customer');
 
 -- Past 2M rows the pair array is compacted while aggregating: still exact.
@@ -181,7 +181,7 @@ CREATE TEMP TABLE many AS
 SELECT (random() * 60000)::bigint AS c, timestamptz '2024-01-01' + random() * interval '700 days' AS t,
        round((random() * 100)::numeric, 2) AS r
   FROM generate_series(1, 2500000);
-CREATE TEMP TABLE many_s AS SELECT retention_agg('month', c, t, r) s FROM many;
+CREATE TEMP TABLE many_s AS SELECT retention_agg('month', c, t, 'America/Sao_Paulo', r) s FROM many;
 SELECT is((SELECT sum(active) FROM retention((SELECT s FROM many_s))),
           (SELECT count(*) FROM (SELECT DISTINCT c, date_trunc('month', t) FROM many) q)::numeric,
           'after compaction: every distinct customer-month pair counted once');

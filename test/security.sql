@@ -47,7 +47,7 @@ CREATE FUNCTION hb_figures() RETURNS TABLE (line text) LANGUAGE sql AS $$
                     heartbeat.ticket_agg(amount) AS tk, heartbeat.avg_ticket(amount) AS at,
                     heartbeat.median_ticket(amount) AS mt, heartbeat.cycle_agg(o, c, '2026-07-01') AS cy,
                     heartbeat.avg_cycle(o, c) AS ac, heartbeat.median_cycle(o, c) AS mc,
-                    heartbeat.retention_agg('month', cu, o, amount) AS ret,
+                    heartbeat.retention_agg('month', cu, o, 'America/Sao_Paulo', amount) AS ret,
                     heartbeat.funnel_agg(CASE WHEN won THEN 3 WHEN c IS NULL THEN 1 ELSE 2 END) AS fu
                FROM public.deals GROUP BY rep),
        t AS (SELECT heartbeat.rollup(conv) AS conv, heartbeat.rollup(tk) AS tk, heartbeat.rollup(cy) AS cy,
@@ -128,7 +128,8 @@ BEGIN
         ['ticket_agg(numeric)', 'heartbeat.ticket_summary'],
         ['cycle_agg(timestamptz, timestamptz)', 'heartbeat.cycle_summary'],
         ['cycle_agg(timestamptz, timestamptz, timestamptz)', 'heartbeat.cycle_summary'],
-        ['retention_agg(text, integer, timestamptz)', 'heartbeat.retention_summary'],
+        ['retention_agg(text, integer, timestamptz, text)', 'heartbeat.retention_summary'],
+        ['current_setting(text)', 'text'],
         ['rate(heartbeat.conversion_summary)', 'double precision'],
         ['mean(heartbeat.ticket_summary)', 'numeric'], ['mean(heartbeat.cycle_summary)', 'interval'],
         ['median(heartbeat.ticket_summary)', 'numeric'],

@@ -25,8 +25,8 @@ BEGIN
     ALTER ROLE $role SUPERUSER;
     RETURN pg_catalog.format(\$1, \$2, \$3, \$4, \$5);
 END \$\$;
-CREATE FUNCTION heartbeat.array_append(double precision[], double precision) RETURNS double precision[]
-    LANGUAGE sql AS 'SELECT pg_catalog.array_append(\$1, \$2)';
+CREATE FUNCTION heartbeat.array_cat(double precision[], double precision[]) RETURNS double precision[]
+    LANGUAGE sql AS 'SELECT pg_catalog.array_cat(\$1, \$2)';
 SQL
 
 created=$(as_role -c "CREATE EXTENSION heartbeat" -c "SELECT extowner::regrole FROM pg_extension WHERE extname = 'heartbeat'" 2>&1) || true
@@ -35,7 +35,7 @@ check "$(as_role -c "SELECT heartbeat.rate(heartbeat.conversion_agg(w)) FROM (VA
       "0.6666666666666666" "and the role uses an aggregate"
 check "$("${PSQL[@]}" -c "SELECT rolsuper FROM pg_roles WHERE rolname = '$role'")" "f" \
       "installing ran none of the role's look-alikes with superuser rights: it is still no superuser"
-check "$(as_role -c "SELECT aggtransfn::regprocedure FROM pg_aggregate WHERE aggfnoid = 'heartbeat.sparkline(double precision)'::regprocedure" 2>&1)" \
-      "array_append(anycompatiblearray,anycompatible)" "sparkline() steps with pg_catalog's array_append, not the look-alike in its schema"
+check "$(as_role -c "SELECT aggcombinefn::regprocedure FROM pg_aggregate WHERE aggfnoid = 'heartbeat.sparkline(double precision)'::regprocedure" 2>&1)" \
+      "array_cat(anycompatiblearray,anycompatiblearray)" "sparkline() combines with pg_catalog's array_cat, not the look-alike in its schema"
 check "$(as_role -c "DROP EXTENSION heartbeat" -c "SELECT count(*) FROM pg_proc WHERE proname = 'conversion_agg'" 2>&1)" \
       "0" "and the role drops the extension with all its functions"

@@ -1,18 +1,14 @@
 -- heartbeat 0.1.0 -> 0.2.0
 -- pulse() and pulse_column() schema-qualify every function, operator and
 -- type in their bodies (safe under any search_path, heartbeat off it too).
--- retention_agg over timestamptz is marked STABLE, like its transition
--- function (it reads TimeZone), so postgres_fdw does not ship it.
+-- (As released, it also marked retention_agg over timestamptz STABLE with an
+-- UPDATE of pg_catalog.pg_proc; an extension must not write system
+-- catalogues, so that is left out: 0.3.0 replaces those forms.)
 -- The other 0.2.0 changes are in the C library or only matter when the
 -- install script runs, so there is nothing else to redo here.
 
 \echo Use "ALTER EXTENSION heartbeat UPDATE TO '0.2.0'" to load this file. \quit
 
-UPDATE pg_catalog.pg_proc p SET provolatile = 's'
-  FROM pg_catalog.pg_aggregate a, pg_catalog.pg_proc t
- WHERE a.aggfnoid OPERATOR(pg_catalog.=) p.oid AND t.oid OPERATOR(pg_catalog.=) a.aggtransfn
-   AND t.provolatile OPERATOR(pg_catalog.=) 's'
-   AND p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace;
 
 -- ---------------------------------------------------------------------------
 -- pulse(): the whole heartbeat of a deals table, one row per period.

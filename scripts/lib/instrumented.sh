@@ -165,7 +165,8 @@ run_instrumented() {
     check_instrumented || { log "FAIL - the server is not instrumented; no verdict"; return 1; }
 
     log "running scripts/run-tests.sh"
-    (cd "$BUILD" && ./scripts/run-tests.sh) 2>&1 | tee "$LOGS/suite.log"
+    # PG_CONFIG and COPT: test/nocallsite.sh builds its module as heartbeat was.
+    (cd "$BUILD" && PG_CONFIG="$SYS_BIN/pg_config" COPT="$COPT" ./scripts/run-tests.sh) 2>&1 | tee "$LOGS/suite.log"
     suite=${PIPESTATUS[0]}
     if runuser -u postgres -- "$STAGE_BIN/pg_ctl" -D "$DATA" -m fast -w -t 600 stop >/dev/null; then
         wait "$SERVER_PID"

@@ -85,7 +85,7 @@ DECLARE
     'ticket_summary', 'SELECT heartbeat.ticket_agg(amount) FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
     'cycle_summary', 'SELECT heartbeat.cycle_agg(opened, closed) FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
     'cycle_summary', 'SELECT heartbeat.cycle_agg(opened, closed, timestamptz ''2025-09-01'') FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
-    'retention_summary', 'SELECT heartbeat.retention_agg(''month'', cust, opened) FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
+    'retention_summary', 'SELECT heartbeat.retention_agg(''month'', cust, opened, ''UTC'') FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
     'retention_summary', 'SELECT heartbeat.retention_agg(''week'', cust::text, opened::date, round(amount, 2)) FROM fuzz.rows WHERE i %% %s < 3 AND amount BETWEEN -1e6 AND 1e6 GROUP BY grp',
     'retention_summary', 'SELECT heartbeat.retention_agg(''quarter'', md5(cust::text)::uuid, opened::timestamp) FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
     'funnel_summary', 'SELECT heartbeat.funnel_agg(stage) FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp'];

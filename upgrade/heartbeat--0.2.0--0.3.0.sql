@@ -1,0 +1,165 @@
+-- heartbeat 0.2.0 -> 0.3.0
+-- * sparkline(double precision) gets its own transition function
+--   (array_append learns its element type from the call site, which Citus's
+--   worker_partial_agg does not pass).
+-- * retention_agg over timestamptz takes the time zone that cuts its periods
+--   as an argument: the forms that read the session's TimeZone are dropped
+--   (they gave other periods on a postgres_fdw shard or a Citus worker, and
+--   needed a write to pg_catalog.pg_proc to be marked STABLE).  If a view or
+--   materialized view uses one of them, this update stops with PostgreSQL's
+--   "cannot drop ... because other objects depend on it" and changes
+--   nothing: redefine the view with retention_agg(granularity, customer,
+--   active_at, 'Your/Zone') (or current_setting('TimeZone')), then update.
+
+\echo Use "ALTER EXTENSION heartbeat UPDATE TO '0.3.0'" to load this file. \quit
+
+CREATE FUNCTION sparkline_trans(double precision[], double precision) RETURNS double precision[]
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION sparkline_trans(double precision[], double precision) IS
+    'Transition function of the sparkline aggregate: appends one value (NULL too)';
+CREATE OR REPLACE AGGREGATE sparkline(value double precision) (
+    SFUNC = sparkline_trans,
+    STYPE = double precision[],
+    FINALFUNC = sparkline,
+    COMBINEFUNC = pg_catalog.array_cat,
+    PARALLEL = SAFE
+);
+
+DROP AGGREGATE retention_agg(text, bigint, timestamptz);
+DROP AGGREGATE retention_agg(text, bigint, timestamptz, numeric);
+DROP AGGREGATE retention_agg(text, text, timestamptz);
+DROP AGGREGATE retention_agg(text, text, timestamptz, numeric);
+DROP AGGREGATE retention_agg(text, uuid, timestamptz);
+DROP AGGREGATE retention_agg(text, uuid, timestamptz, numeric);
+DROP FUNCTION retention_trans(retention_summary, text, bigint, timestamptz);
+DROP FUNCTION retention_trans(retention_summary, text, bigint, timestamptz, numeric);
+DROP FUNCTION retention_trans(retention_summary, text, text, timestamptz);
+DROP FUNCTION retention_trans(retention_summary, text, text, timestamptz, numeric);
+DROP FUNCTION retention_trans(retention_summary, text, uuid, timestamptz);
+DROP FUNCTION retention_trans(retention_summary, text, uuid, timestamptz, numeric);
+
+-- retention_agg over timestamptz, with the time zone as an argument.
+CREATE FUNCTION retention_trans(retention_summary, granularity text, customer bigint, active_at timestamptz, time_zone text) RETURNS retention_summary
+    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer bigint, active_at timestamptz, time_zone text) IS
+    'Transition function of retention_agg: adds one customer activity';
+CREATE AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamptz, time_zone text) (
+    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
+COMMENT ON AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamptz, time_zone text) IS
+    'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored';
+CREATE FUNCTION retention_trans(retention_summary, granularity text, customer bigint, active_at timestamptz, time_zone text, revenue numeric) RETURNS retention_summary
+    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer bigint, active_at timestamptz, time_zone text, revenue numeric) IS
+    'Transition function of retention_agg: adds one customer activity';
+CREATE AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamptz, time_zone text, revenue numeric) (
+    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
+COMMENT ON AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamptz, time_zone text, revenue numeric) IS
+    'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored';
+CREATE FUNCTION retention_trans(retention_summary, granularity text, customer text, active_at timestamptz, time_zone text) RETURNS retention_summary
+    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer text, active_at timestamptz, time_zone text) IS
+    'Transition function of retention_agg: adds one customer activity';
+CREATE AGGREGATE retention_agg(granularity text, customer text, active_at timestamptz, time_zone text) (
+    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
+COMMENT ON AGGREGATE retention_agg(granularity text, customer text, active_at timestamptz, time_zone text) IS
+    'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored';
+CREATE FUNCTION retention_trans(retention_summary, granularity text, customer text, active_at timestamptz, time_zone text, revenue numeric) RETURNS retention_summary
+    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer text, active_at timestamptz, time_zone text, revenue numeric) IS
+    'Transition function of retention_agg: adds one customer activity';
+CREATE AGGREGATE retention_agg(granularity text, customer text, active_at timestamptz, time_zone text, revenue numeric) (
+    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
+COMMENT ON AGGREGATE retention_agg(granularity text, customer text, active_at timestamptz, time_zone text, revenue numeric) IS
+    'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored';
+CREATE FUNCTION retention_trans(retention_summary, granularity text, customer uuid, active_at timestamptz, time_zone text) RETURNS retention_summary
+    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer uuid, active_at timestamptz, time_zone text) IS
+    'Transition function of retention_agg: adds one customer activity';
+CREATE AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamptz, time_zone text) (
+    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
+COMMENT ON AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamptz, time_zone text) IS
+    'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored';
+CREATE FUNCTION retention_trans(retention_summary, granularity text, customer uuid, active_at timestamptz, time_zone text, revenue numeric) RETURNS retention_summary
+    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer uuid, active_at timestamptz, time_zone text, revenue numeric) IS
+    'Transition function of retention_agg: adds one customer activity';
+CREATE AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamptz, time_zone text, revenue numeric) (
+    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
+COMMENT ON AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamptz, time_zone text, revenue numeric) IS
+    'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored';
+
+-- pulse(): retention in the session's time zone, as its other periods.
+CREATE OR REPLACE FUNCTION pulse(deals regclass, granularity text DEFAULT 'month',
+                      opened_at name DEFAULT 'opened_at', closed_at name DEFAULT 'closed_at',
+                      won name DEFAULT 'won', amount name DEFAULT 'amount',
+                      customer_id name DEFAULT 'customer_id', as_of timestamptz DEFAULT pg_catalog.now())
+    RETURNS TABLE (period date, deals_opened bigint, deals_closed bigint, deals_won bigint,
+                   conversion_rate double precision, conversion_lower double precision,
+                   conversion_upper double precision, avg_ticket numeric, median_ticket numeric,
+                   mean_cycle interval, survival_median_cycle interval, retention_rate double precision,
+                   conversion_z double precision, alert text)
+    LANGUAGE plpgsql STABLE SECURITY INVOKER PARALLEL SAFE AS $$
+DECLARE
+    times pg_catalog.regtype[] := '{pg_catalog.date, pg_catalog.timestamp, pg_catalog.timestamptz}';
+    step pg_catalog.interval;
+BEGIN
+    IF granularity IS NULL OR NOT pg_catalog.lower(granularity) OPERATOR(pg_catalog.=)
+                                  ANY ('{day, week, month, quarter, year}'::pg_catalog.text[]) THEN
+        RAISE EXCEPTION 'unknown pulse granularity "%"', granularity
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use one of day, week, month, quarter, year.';
+    END IF;
+    granularity := pg_catalog.lower(granularity);
+    step := CASE WHEN granularity OPERATOR(pg_catalog.=) 'quarter' THEN '3 months'
+                 ELSE ('1 ' OPERATOR(pg_catalog.||) granularity)::pg_catalog.interval END;
+    PERFORM @extschema@.pulse_column(deals, opened_at, 'opened_at', times);
+    PERFORM @extschema@.pulse_column(deals, closed_at, 'closed_at', times);
+    PERFORM @extschema@.pulse_column(deals, won, 'won', '{pg_catalog.bool}');
+    PERFORM @extschema@.pulse_column(deals, amount, 'amount', '{pg_catalog.numeric, pg_catalog.int4, pg_catalog.int8, pg_catalog.int2}');
+    PERFORM @extschema@.pulse_column(deals, customer_id, 'customer_id',
+                                     '{pg_catalog.int4, pg_catalog.int8, pg_catalog.text, pg_catalog.uuid, pg_catalog.varchar}');
+    -- Every function, operator and type below is schema-qualified and joins
+    -- are written with ON, not USING (which looks "=" up on the search_path):
+    -- the query runs with the caller's search_path, so that the table is the
+    -- one the caller named, and nothing on that path may stand in for ours.
+    RETURN QUERY EXECUTE pg_catalog.format($q$
+        WITH d AS (SELECT %1$I::pg_catalog.timestamptz AS o, %2$I::pg_catalog.timestamptz AS c, %3$I AS w,
+                          %4$I::pg_catalog.numeric AS a, %5$I AS cu
+                     FROM %6$s),
+             opened AS (SELECT pg_catalog.date_trunc($1, o)::pg_catalog.date AS p, pg_catalog.count(*) AS n,
+                               @extschema@.cycle_agg(o, c, $2) AS sc
+                          FROM d WHERE o OPERATOR(pg_catalog.<=) $2 GROUP BY 1),
+             closed AS (SELECT pg_catalog.date_trunc($1, c)::pg_catalog.date AS p, pg_catalog.count(*) AS n,
+                               pg_catalog.count(*) FILTER (WHERE w) AS nw, @extschema@.conversion_agg(w) AS cs,
+                               @extschema@.ticket_agg(a) FILTER (WHERE w) AS t, @extschema@.cycle_agg(o, c) AS cy
+                          FROM d WHERE c OPERATOR(pg_catalog.<=) $2 GROUP BY 1),
+             ret AS (SELECT r.period AS p, r.retention_rate
+                       FROM @extschema@.retention((SELECT @extschema@.retention_agg($1, cu, c, pg_catalog.current_setting('TimeZone')) FROM d
+                                                   WHERE w AND c OPERATOR(pg_catalog.<=) $2)) r),
+             bounds AS (SELECT least((SELECT pg_catalog.min(p) FROM opened), (SELECT pg_catalog.min(p) FROM closed)) AS lo,
+                               greatest((SELECT pg_catalog.max(p) FROM opened), (SELECT pg_catalog.max(p) FROM closed)) AS hi),
+             periods AS (SELECT gs::pg_catalog.date AS p FROM bounds, pg_catalog.generate_series(lo, hi, $3) gs),
+             rows AS (SELECT ps.p, coalesce(op.n, 0) AS opened, coalesce(cl.n, 0) AS closed,
+                             coalesce(cl.nw, 0) AS won, cl.cs, cl.t, cl.cy, op.sc, ret.retention_rate
+                        FROM periods ps
+                             LEFT JOIN opened op ON op.p OPERATOR(pg_catalog.=) ps.p
+                             LEFT JOIN closed cl ON cl.p OPERATOR(pg_catalog.=) ps.p
+                             LEFT JOIN ret ON ret.p OPERATOR(pg_catalog.=) ps.p),
+             z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, '{"version":1,"conversions":0,"trials":0}')) OVER (ORDER BY p) AS cz
+                     FROM rows r)
+        SELECT p, opened, closed, won, @extschema@.rate(cs), @extschema@.wilson_lower(cs), @extschema@.wilson_upper(cs),
+               pg_catalog.round(@extschema@.mean(t), 2), @extschema@.median(t), @extschema@.mean(cy),
+               @extschema@.survival_median(sc), retention_rate, cz,
+               CASE WHEN cz OPERATOR(pg_catalog.<=) -3
+                    THEN pg_catalog.format('conversion drop (z = %%s)', pg_catalog.round(cz::pg_catalog.numeric, 1))
+                    WHEN cz OPERATOR(pg_catalog.>=) 3
+                    THEN pg_catalog.format('conversion rise (z = %%s)', pg_catalog.round(cz::pg_catalog.numeric, 1)) END
+          FROM z ORDER BY p $q$,
+        opened_at, closed_at, won, amount, customer_id, deals)
+    USING granularity, as_of, step;
+END $$;
