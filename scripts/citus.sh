@@ -220,12 +220,22 @@ ntest=0 npass=0 nfail=0
 diag() { cut -c1-300 | sed 's/^/#   /'; }
 pass() { ntest=$((ntest + 1)) npass=$((npass + 1)); echo "ok $ntest - $1"; }
 fail() { ntest=$((ntest + 1)) nfail=$((nfail + 1)); echo "not ok $ntest - $1"; }
-# After an error: give a node that crashed time to come back.
+# Waits (up to a minute each) for the nodes to accept connections: a worker
+# that crashed takes a moment of crash recovery before it does.  A script, so
+# that psql can run it between statements too.
+cat >"$TMP/wait-nodes" <<SH
+#!/bin/sh
+for port in ${PORTS[*]}; do
+    i=0
+    until "$STAGE_BIN/pg_isready" -q -h "$SOCK" -p \$port || [ \$i -ge 60 ]; do sleep 1; i=\$((i + 1)); done
+done
+SH
+chmod 755 "$TMP/wait-nodes"
 nodes_ready() {
     local n
+    "$TMP/wait-nodes"
     for n in 0 1 2; do
-        for _ in $(seq 60); do pg_isready -q -h "$SOCK" -p "${PORTS[$n]}" && break; sleep 1; done
-        pg_isready -q -h "$SOCK" -p "${PORTS[$n]}" || bail "${NODES[$n]} is down (results/citus/${NODES[$n]}.log)"
+        "$STAGE_BIN/pg_isready" -q -h "$SOCK" -p "${PORTS[$n]}" || bail "${NODES[$n]} is down (results/citus/${NODES[$n]}.log)"
     done
 }
 # check DESCRIPTION GOT-FILE WANT-FILE: equal and not empty
@@ -237,6 +247,20 @@ check() {
 }
 # q NODE SQL FILE: the rows into FILE, an error into FILE.err
 q() { node "$1" -c "$2" >"$3" 2>"$3.err"; }
+# batch PREFIX SQL...: the statements in one coordinator session (fewer
+# connections to set up), the rows of the k-th into PREFIX.k, its error into
+# PREFIX.k.err; after each, the nodes are waited for (a crash on a worker
+# would otherwise fail the next statements too).
+batch() {
+    local prefix=$1 k=0 sql
+    shift
+    for sql in "$@"; do
+        k=$((k + 1))
+        printf '\\o %s\n\\warn @@%s\n%s;\n\\o\n\\! %s\n' "$prefix.$k" "$k" "$sql" "$TMP/wait-nodes"
+    done | coord -v ON_ERROR_STOP=0 2>"$prefix.err"
+    awk -v p="$prefix" '/^@@[0-9]+$/ { f = p "." substr($0, 3) ".err"; printf "" > f; next }
+                        f { sub(/^psql:<stdin>:[0-9]+: /, ""); print > f }' "$prefix.err"
+}
 # The characters of each value, sorted: for an aggregate whose result depends
 # on the order of its input, which neither Citus nor PostgreSQL's own partial
 # aggregation fixes.
@@ -293,7 +317,7 @@ SQL
 echo "1..$((4 + 6 * ${#AGGS[@]} + ${#SUMMARIES[@]} + 1))"
 say "${#AGGS[@]} aggregates in the catalogue; each grouped by rep, by the distribution column and ungrouped"
 R=$TMP/r
-got=$R.got want=$R.want plan=$R.plan
+got=$R.got want=$R.want
 
 version=$(coord -c "SELECT extversion FROM pg_extension WHERE extname = 'heartbeat'")
 coord -c "SELECT node_name || ':' || node_port FROM citus_get_active_worker_nodes() ORDER BY 1" >"$got"
@@ -316,6 +340,7 @@ for t in deals:customer_id summaries:day; do
     check "$tab: distributed by ${t#*:} in 4 shards over both workers, the same $(($(wc -l <"$want") - 1)) rows as ${tab}_local" "$got" "$want"
 done
 
+B=$TMP/b
 for a in "${AGGS[@]}"; do
     IFS=$US read -r _ sig source fn arglist problem <<<"$a"
     name=${sig#heartbeat.}
@@ -325,45 +350,58 @@ for a in "${AGGS[@]}"; do
         continue
     fi
     call="$fn($arglist)"
-    normalize='cat'
-    if [ "$(coord -c "SELECT ($fn($arglist ORDER BY $order))::text IS DISTINCT FROM ($fn($arglist ORDER BY $order DESC))::text FROM ${source}_local")" = t ]; then
-        say "$name depends on the order of its input: its results are compared as sorted characters"
-        normalize=sort_chars
-    fi
+    # Statement 1: does the result depend on the input order?  Then for each
+    # grouping, 3k-1: the plan on Citus, 3k: the plain table, 3k+1: Citus.
+    stmts=("SELECT ($fn($arglist ORDER BY $order))::text IS DISTINCT FROM ($fn($arglist ORDER BY $order DESC))::text FROM ${source}_local")
     for group in rep "$dist" ""; do
         if [ -n "$group" ]; then
             sql="SELECT $group, ($call)::text FROM %s GROUP BY $group ORDER BY $group"
-            what="by $group$([ "$group" = rep ] && echo " (not the distribution column)" || echo " (the distribution column)")"
         else
-            sql="SELECT ($call)::text FROM %s" what=ungrouped
+            sql="SELECT ($call)::text FROM %s"
         fi
+        stmts+=("EXPLAIN (VERBOSE, COSTS OFF) $(printf "$sql" "$source")" "$(printf "$sql" "${source}_local")" "$(printf "$sql" "$source")")
+    done
+    rm -f "$B".*
+    batch "$B" "${stmts[@]}"
+    normalize='cat'
+    if [ "$(cat "$B.1" 2>/dev/null)" = t ]; then
+        say "$name depends on the order of its input: its results are compared as sorted characters"
+        normalize=sort_chars
+    fi
+    k=1 crashed=
+    for group in rep "$dist" ""; do
+        case $group in
+            rep) what="by rep (not the distribution column)" ;;
+            "") what=ungrouped ;;
+            *) what="by $group (the distribution column)" ;;
+        esac
+        plan=$B.$((k + 1)) want=$B.$((k + 2)) got=$B.$((k + 3))
+        k=$((k + 3))
         # The plan: partial aggregation on the workers, or, grouped by the
         # distribution column, the whole aggregate in each shard's query.
-        if q 0 "EXPLAIN (VERBOSE, COSTS OFF) $(printf "$sql" "$source")" "$plan"; then
-            task=$(grep '^ *Query: ' "$plan")
-            if [ "$group" = "$dist" ]; then
-                desc="$name $what: the whole aggregate runs on the workers"
-                if grep -qF "$fn(" <<<"$task" && ! grep -q 'coord_combine_agg\|worker_partial_agg' "$plan"; then pass "$desc"; else
-                    fail "$desc"; diag <"$plan"; fi
-            else
-                desc="$name $what: partial aggregation pushed to the workers (worker_partial_agg, coord_combine_agg)"
-                if grep -qF "worker_partial_agg('$sig'" <<<"$task" && grep -q 'coord_combine_agg(' "$plan"; then pass "$desc"; else
-                    fail "$desc"; diag <"$plan"; fi
-            fi
+        task=$(grep '^ *Query: ' "$plan" 2>/dev/null)
+        if [ "$group" = "$dist" ]; then
+            desc="$name $what: the whole aggregate runs on the workers"
+            if grep -qF "$fn(" <<<"$task" && ! grep -q 'coord_combine_agg\|worker_partial_agg' "$plan"; then pass "$desc"; else
+                fail "$desc"; cat "$plan" "$plan.err" 2>/dev/null | diag; fi
         else
-            fail "$name $what: EXPLAIN failed"; diag <"$plan.err"
+            desc="$name $what: partial aggregation pushed to the workers (worker_partial_agg, coord_combine_agg)"
+            if grep -qF "worker_partial_agg('$sig'" <<<"$task" && grep -q 'coord_combine_agg(' "$plan"; then pass "$desc"; else
+                fail "$desc"; cat "$plan" "$plan.err" 2>/dev/null | diag; fi
         fi
         desc="$name $what: Citus = single server"
-        if ! q 0 "$(printf "$sql" "${source}_local")" "$want"; then
+        if [ -s "$want.err" ]; then
             fail "$desc"; { echo "on ${source}_local:"; cat "$want.err"; } | diag
-        elif ! q 0 "$(printf "$sql" "$source")" "$got"; then
-            fail "$desc"; diag <"$got.err"; new_crashes
+        elif [ -s "$got.err" ] || [ ! -f "$got.err" ]; then
+            fail "$desc"; cat "$got.err" 2>/dev/null | diag
+            [ -z "$crashed" ] && new_crashes && crashed=yes
         else
             $normalize <"$got" >"$got.n"; $normalize <"$want" >"$want.n"
             check "$desc" "$got.n" "$want.n"
         fi
     done
 done
+got=$R.got want=$R.want
 
 # Stored summaries merged on Citus give what the aggregate computes directly.
 for s in "${SUMMARIES[@]}"; do
