@@ -56,6 +56,8 @@ PG_VERSION=$("$SYS_BIN/pg_config" --version) || skip "PostgreSQL $PGMAJOR is not
 # ---- which Citus: a tarball (built unless cached), else any cached build ----
 tarball=${HEARTBEAT_CITUS_TARBALL:-}
 [ -n "$tarball" ] && tarball=$(abspath "$tarball")
+# A tarball named but missing is a mistake (CI's path, say): fail, not skip.
+[ -z "$tarball" ] || [ -f "$tarball" ] || bail "HEARTBEAT_CITUS_TARBALL=$tarball: no such file"
 if [ -n "$tarball" ] && [ -f "$tarball" ]; then
     stem=$(basename "$tarball"); stem=${stem%.tar.gz}; stem=${stem%.tgz}
     patchfile=${HEARTBEAT_CITUS_PATCH:-$(dirname "$tarball")/$stem-debian-pg$PGMAJOR.patch}
@@ -74,7 +76,6 @@ else
         if [ -d "$d/stage" ] && grep -qxF "$PG_VERSION" "$d/key" 2>/dev/null; then CACHE=$d; break; fi
     done
     if [ -z "$CACHE" ]; then
-        if [ -n "$tarball" ]; then skip "HEARTBEAT_CITUS_TARBALL=$tarball not found and no cached Citus build in $CACHE_ROOT"; fi
         skip "no Citus source (HEARTBEAT_CITUS_TARBALL is not set) and no cached Citus build in $CACHE_ROOT"
     fi
     stem=$(basename "$CACHE"); stem=${stem%-pg$PGMAJOR}
