@@ -1,17 +1,21 @@
 # heartbeat - PGXS build.  `make test` and `make demo` also install what is
 # missing (as root) and run against a throwaway cluster (pg_virtualenv).
+# Build against another server with `make PG_CONFIG=/path/to/pg_config`.
+
+# The source directory, also when building elsewhere (make -f DIR/Makefile,
+# as Debian's pg_buildext does).
+HB_SRCDIR  := $(dir $(firstword $(MAKEFILE_LIST)))
 
 EXTENSION   = heartbeat
-EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" heartbeat.control)
-PGMAJOR     = 15
+EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(HB_SRCDIR)heartbeat.control)
 
 # Metric families, in install order; each has src/<family>.c and src/<family>.sql.
 FAMILIES    = conversion ticket cycle retention funnel timeseries pulse
 
 MODULE_big  = heartbeat
-OBJS        = src/common.o src/sketch.o $(patsubst %.c,%.o,$(wildcard $(FAMILIES:%=src/%.c)))
+OBJS        = src/common.o src/sketch.o $(patsubst $(HB_SRCDIR)%.c,%.o,$(wildcard $(FAMILIES:%=$(HB_SRCDIR)src/%.c)))
 DATA_built  = heartbeat--$(EXTVERSION).sql
-DATA        = $(wildcard upgrade/heartbeat--*.sql)
+DATA        = $(patsubst $(HB_SRCDIR)%,%,$(wildcard $(HB_SRCDIR)upgrade/heartbeat--*.sql))
 EXTRA_CLEAN = results regression.diffs regression.out
 # test/nocallsite/: a test-only module that test/nocallsite.sh builds (never installed).
 EXTRA_CLEAN += $(addprefix test/nocallsite/nocallsite,.o .so .bc)
@@ -19,25 +23,45 @@ EXTRA_CLEAN += $(addprefix test/nocallsite/nocallsite,.o .so .bc)
 REGRESS      = install conversion conversion_io conversion_window parallel ticket cycle retention
 REGRESS_OPTS = --inputdir=. --outputdir=.
 
-# -Wno-unused-parameter: PostgreSQL 15 headers (bufpage.h, ilist.h) trip -Wextra.
+# -Wno-unused-parameter: PostgreSQL's headers (bufpage.h, ilist.h) trip -Wextra.
 PG_CPPFLAGS = -Wall -Wextra -Werror -Wno-unused-parameter
 
-PG_CONFIG ?= $(firstword $(wildcard /usr/lib/postgresql/$(PGMAJOR)/bin/pg_config) pg_config)
+# The PostgreSQL major versions heartbeat supports (15, 17 and 18 are
+# tested: make matrix; 16 builds from the same code).
+SUPPORTED_MAJORS = 15 16 17 18
+
+PG_CONFIG ?= pg_config
 PGXS := $(wildcard $(shell $(PG_CONFIG) --pgxs 2>/dev/null))
+PGMAJOR := $(shell $(PG_CONFIG) --version 2>/dev/null | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
 
 ifneq ($(PGXS),)
 include $(PGXS)
 else
 all install installcheck:
-	@echo "PostgreSQL $(PGMAJOR) server headers not found: run 'make test' or 'make demo' as root (installs them), or apt-get install postgresql-server-dev-$(PGMAJOR)" >&2; exit 1
+	@echo "heartbeat: no PostgreSQL server headers ($(PG_CONFIG) --pgxs found nothing): run 'make test' or 'make demo' as root (they install them), or apt-get install postgresql-server-dev-NN, or pass PG_CONFIG=/path/to/pg_config" >&2; exit 1
 endif
 
-$(OBJS): $(wildcard src/*.h)
+# An unsupported server stops the build before anything is compiled.
+.PHONY: pgversion
+pgversion:
+	@case " $(SUPPORTED_MAJORS) " in *" $(PGMAJOR) "*) ;; \
+	  *) echo "heartbeat: PostgreSQL $(PGMAJOR) ($(PG_CONFIG)) is not supported; supported versions: $(SUPPORTED_MAJORS)" >&2; exit 1 ;; esac
+$(OBJS): | pgversion
+# Building elsewhere (VPATH): the object directory.
+ifneq ($(HB_SRCDIR),./)
+$(shell mkdir -p src)
+endif
+
+# The major version in a recipe, after deps may have installed the server.
+PGMAJOR_NOW = $$($(PG_CONFIG) --version | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
+export PG_CONFIG
+
+$(OBJS): $(wildcard $(HB_SRCDIR)src/*.h)
 
 heartbeat--$(EXTVERSION).sql: src/common.sql $(FAMILIES:%=src/%.sql) heartbeat.control
-	cat src/common.sql $(FAMILIES:%=src/%.sql) > $@
+	cat $(filter %.sql,$^) > $@
 
-.PHONY: deps test demo bench sanitize valgrind citus
+.PHONY: deps test demo bench sanitize valgrind citus matrix deb deb-test dist
 
 deps:
 	@./scripts/deps.sh
@@ -50,7 +74,7 @@ test: deps
 	$(MAKE) all
 	$(MAKE) install
 	@rm -f results/summary.txt
-	@PG_CONFIG=$(PG_CONFIG) pg_virtualenv -t -v $(PGMAJOR) ./scripts/run-tests.sh; rc=$$?; \
+	@PG_CONFIG=$(PG_CONFIG) pg_virtualenv -t -v $(PGMAJOR_NOW) ./scripts/run-tests.sh; rc=$$?; \
 	  echo; cat results/summary.txt 2>/dev/null; exit $$rc
 
 # The whole suite again, against heartbeat built with AddressSanitizer and
@@ -74,7 +98,7 @@ citus: deps
 demo: deps
 	$(MAKE) all
 	$(MAKE) install
-	pg_virtualenv -t -v $(PGMAJOR) psql -X -q -f demo/demo.sql
+	pg_virtualenv -t -v $(PGMAJOR_NOW) psql -X -q -f demo/demo.sql
 
 # Benchmark against plain SQL: make bench [N=5000000] [RUNS=7]
 N    ?= 5000000
@@ -82,4 +106,24 @@ RUNS ?= 7
 bench: deps
 	$(MAKE) all
 	$(MAKE) install
-	pg_virtualenv -t -v $(PGMAJOR) ./bench/bench.sh $(N) $(RUNS)
+	pg_virtualenv -t -v $(PGMAJOR_NOW) ./bench/bench.sh $(N) $(RUNS)
+
+# The suite on every supported PostgreSQL this machine reaches (15 here, 17
+# and 18 in throwaway Debian 13 / unstable roots): make matrix [VERSIONS="17 18"]
+VERSIONS ?= 15 17 18
+matrix:
+	./scripts/matrix.sh $(VERSIONS)
+
+# Debian packages (postgresql-NN-heartbeat, pg_buildext) for the installed
+# server versions, checked by lintian, in results/deb/; deb-test installs
+# them into a fresh Debian root and uses the extension as user postgres.
+deb:
+	./scripts/deb.sh build
+deb-test:
+	./scripts/deb.sh test
+
+# The PGXN release zip, from git archive of HEAD, with META.json checked.
+dist:
+	@perl scripts/check-meta.pl
+	git archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(EXTENSION)-$(EXTVERSION).zip HEAD
+	@echo "$(EXTENSION)-$(EXTVERSION).zip"

@@ -269,7 +269,7 @@ char *
 hb_base64(const char *bytes, int len)
 {
 	char	   *out = palloc(pg_b64_enc_len(len) + 1);
-	int			n = pg_b64_encode(bytes, len, out, pg_b64_enc_len(len));
+	int			n = pg_b64_encode(HB_B64_BYTES(bytes), len, out, pg_b64_enc_len(len));
 
 	out[n < 0 ? 0 : n] = '\0';
 	return out;
@@ -281,7 +281,7 @@ hb_unbase64(HbTextReader *r, const char *text, int *len)
 	int			tlen = strlen(text);
 	char	   *out = palloc(pg_b64_dec_len(tlen) + 1);
 
-	*len = pg_b64_decode(text, tlen, out, pg_b64_dec_len(tlen));
+	*len = pg_b64_decode(text, tlen, (HB_B64_OUT) out, pg_b64_dec_len(tlen));
 	if (*len < 0)
 		hb_text_bad(r, "A base64 payload (sketch or pair list) is malformed.");
 	return out;

@@ -1,7 +1,7 @@
 /*
  * compat.h - the one place where PostgreSQL version differences live.
  *
- * heartbeat targets PostgreSQL 15.  Anything that differs between server
+ * heartbeat supports PostgreSQL 15 to 18.  Anything that differs between server
  * versions goes here, behind PG_VERSION_NUM, so the metric files never test
  * the server version themselves.
  */
@@ -10,8 +10,26 @@
 
 #include "postgres.h"
 
-#if PG_VERSION_NUM < 150000
-#error "heartbeat requires PostgreSQL 15 or later"
+#if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 190000
+#error "heartbeat supports PostgreSQL 15 to 18"
+#endif
+
+/*
+ * A function that never returns: PostgreSQL 18 writes pg_noreturn before the
+ * declaration (C11 _Noreturn) and dropped pg_attribute_noreturn(), which
+ * earlier versions put after it; GCC and Clang take the attribute before.
+ */
+#if PG_VERSION_NUM < 180000
+#define pg_noreturn pg_attribute_noreturn()
+#endif
+
+/* PostgreSQL 18's base64 codec (common/base64.h) takes bytes as uint8. */
+#if PG_VERSION_NUM >= 180000
+#define HB_B64_BYTES(p) ((const uint8 *) (p))
+#define HB_B64_OUT uint8 *
+#else
+#define HB_B64_BYTES(p) (p)
+#define HB_B64_OUT char *
 #endif
 
 #endif							/* HEARTBEAT_COMPAT_H */

@@ -62,7 +62,7 @@ static const ExpandedObjectMethods cycle_methods = {
 	cycle_flatten_into
 };
 
-static pg_attribute_noreturn() void
+pg_noreturn static void
 cycle_corrupt(const char *what)
 {
 	ereport(ERROR,

@@ -81,7 +81,7 @@ extern MemoryContext hb_state_parent(FunctionCallInfo fcinfo);
 extern MemoryContext hb_state_context(MemoryContext parent);
 
 /* a + b for counts; ERROR instead of wrapping.  Inline: it runs per row. */
-extern void hb_count_overflow(const char *typname) pg_attribute_noreturn();
+pg_noreturn extern void hb_count_overflow(const char *typname);
 
 /*
  * The SQL-callable input function fn around impl: a malformed value caught
@@ -92,7 +92,7 @@ extern Datum hb_input(FunctionCallInfo fcinfo, PGFunction impl, int code);
 #define HB_INPUT_FUNCTION(fn, impl, code) \
 	PG_FUNCTION_INFO_V1(fn); \
 	Datum fn(PG_FUNCTION_ARGS) { return hb_input(fcinfo, impl, code); }
-extern void hb_inverse_missing(const char *fn) pg_attribute_noreturn();
+pg_noreturn extern void hb_inverse_missing(const char *fn);
 
 static inline int64
 hb_count_add(int64 a, int64 b, const char *typname)
@@ -118,7 +118,7 @@ extern int64 hb_text_int64_field(HbTextReader *r, const char *key);
  * returns the token or the string's content, NULL for a bare null. */
 extern char *hb_text_value_field(HbTextReader *r, const char *key);
 extern void hb_text_end(HbTextReader *r);
-extern void hb_text_bad(HbTextReader *r, const char *detail) pg_attribute_noreturn();
+pg_noreturn extern void hb_text_bad(HbTextReader *r, const char *detail);
 
 /* Writing summary text: "{"version":N" then fields then "}". */
 extern void hb_text_out_begin(StringInfo buf);

@@ -92,7 +92,7 @@ static void ret_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size al
 
 static const ExpandedObjectMethods ret_methods = {ret_get_flat_size, ret_flatten_into};
 
-static pg_attribute_noreturn() void
+pg_noreturn static void
 ret_corrupt(const char *what)
 {
 	ereport(ERROR,
@@ -284,7 +284,7 @@ ret_new(MemoryContext parent)
 	return t;
 }
 
-static pg_attribute_noreturn() void
+pg_noreturn static void
 revenue_overflow(void)
 {
 	ereport(ERROR,
@@ -739,7 +739,7 @@ merge_customer(void *arg, int64 key, const int32 *periods, const int64 *revs, in
 	}
 }
 
-static pg_attribute_noreturn() void
+pg_noreturn static void
 mismatch(const char *what, const char *hint)
 {
 	ereport(ERROR,

@@ -131,7 +131,7 @@ varint_put(char *p, uint64 v)
 	return p;
 }
 
-static pg_attribute_noreturn() void
+pg_noreturn static void
 sketch_corrupt(const char *typname, const char *what)
 {
 	ereport(ERROR,

@@ -438,7 +438,7 @@ state_new(MemoryContext parent, uint16 flags)
 
 /* ---------- flat form ---------- */
 
-static pg_attribute_noreturn() void
+pg_noreturn static void
 flat_corrupt(const char *what)
 {
 	ereport(ERROR,
@@ -721,7 +721,7 @@ ticket_state(FunctionCallInfo fcinfo)
 
 /* ---------- adding one amount ---------- */
 
-static pg_attribute_noreturn() void
+pg_noreturn static void
 not_finite(void)
 {
 	ereport(ERROR,
@@ -737,7 +737,7 @@ not_finite(void)
  */
 #define MAX_EXACT_SCALE 8191		/* half numeric's largest dscale, 0x3FFF */
 
-static pg_attribute_noreturn() void
+pg_noreturn static void
 amount_out_of_range(void)
 {
 	ereport(ERROR,

@@ -8,7 +8,7 @@
 # come back as text, and rollup() on the coordinator gives the single-server
 # summary to the byte.  Runs inside the test cluster (scripts/run-tests.sh).
 set -euo pipefail
-bin=${PGBIN:-/usr/lib/postgresql/15/bin}
+bin=${PGBIN:-$("${PG_CONFIG:-pg_config}" --bindir)}
 db=heartbeat_sharded
 PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
 if [ "$(id -u)" = 0 ]; then owner=postgres; as_owner=(runuser -u postgres --); else owner=$(id -un); as_owner=(); fi

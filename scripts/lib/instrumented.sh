@@ -27,7 +27,9 @@
 #   check_build    (optional) fails when the heartbeat.so installed in $STAGE
 #                  is not instrumented
 
-PGMAJOR=15
+# The server of $PG_CONFIG (default pg_config), in Debian's layout.
+PG_CONFIG=${PG_CONFIG:-pg_config}
+PGMAJOR=$("$PG_CONFIG" --version | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
 SYS_BIN=/usr/lib/postgresql/$PGMAJOR/bin
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 
