@@ -9,6 +9,9 @@
 #
 #   HEARTBEAT_CITUS_TARBALL  Citus source tarball (citus-X.Y.Z.tar.gz); a
 #                            relative path is taken from the repository root
+#   HEARTBEAT_CITUS_DIR      or a directory of them: the newest Citus that
+#                            supports this PostgreSQL is taken (13.x: 15-17,
+#                            14.x: 16-18)
 #   HEARTBEAT_CITUS_PATCH    patch applied with -p1 to the unpacked tree
 #                            (default: <stem>-debian-pg15.patch beside the
 #                            tarball, when present)
@@ -23,13 +26,14 @@
 # checkout into the copy (make install DESTDIR=...), starts the cluster there
 # and always tears it down.  Logs are kept in results/citus/.
 set -uo pipefail
-PGMAJOR=15
+# The server of $PG_CONFIG (default pg_config), in Debian's layout.
+PGMAJOR=$("${PG_CONFIG:-pg_config}" --version 2>/dev/null | sed -n 's/^PostgreSQL \([0-9][0-9]*\).*/\1/p')
 SYS_BIN=/usr/lib/postgresql/$PGMAJOR/bin
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 LOGS=$ROOT/results/citus
 RECIPE=1    # bump when the way Citus is built changes: rebuilds the cache
 BUILD_DEPS="libcurl4-openssl-dev liblz4-dev libzstd-dev libkrb5-dev autoconf flex bison
-            libselinux1-dev libxslt1-dev libpam0g-dev libreadline-dev zlib1g-dev libssl-dev patch"
+            libselinux1-dev libxslt1-dev libpam0g-dev libreadline-dev zlib1g-dev libssl-dev libicu-dev patch"
 read -r -a PORTS <<<"${HEARTBEAT_CITUS_PORTS:-55432 55433 55434}"
 NODES=(coordinator worker1 worker2)
 start=$SECONDS
@@ -55,6 +59,23 @@ PG_VERSION=$("$SYS_BIN/pg_config" --version) || skip "PostgreSQL $PGMAJOR is not
 
 # ---- which Citus: a tarball (built unless cached), else any cached build ----
 tarball=${HEARTBEAT_CITUS_TARBALL:-}
+# Which Citus releases support which PostgreSQL majors.
+citus_supports() { # citus_supports CITUS_VERSION PG_MAJOR
+    case ${1%%.*} in
+        13) case $2 in 15|16|17) return 0 ;; esac ;;
+        14) case $2 in 16|17|18) return 0 ;; esac ;;
+    esac
+    return 1
+}
+if [ -z "$tarball" ] && [ -n "${HEARTBEAT_CITUS_DIR:-}" ]; then
+    dir=$(abspath "$HEARTBEAT_CITUS_DIR")
+    [ -d "$dir" ] || bail "HEARTBEAT_CITUS_DIR=$dir: no such directory"
+    for t in $(ls "$dir"/citus-*.tar.gz 2>/dev/null | sort -V -r); do
+        v=$(basename "$t" .tar.gz); v=${v#citus-}
+        if citus_supports "$v" "$PGMAJOR"; then tarball=$t; break; fi
+    done
+    [ -n "$tarball" ] || bail "no Citus in $dir supports PostgreSQL $PGMAJOR"
+fi
 [ -n "$tarball" ] && tarball=$(abspath "$tarball")
 # A tarball named but missing is a mistake (CI's path, say): fail, not skip.
 [ -z "$tarball" ] || [ -f "$tarball" ] || bail "HEARTBEAT_CITUS_TARBALL=$tarball: no such file"
@@ -124,10 +145,17 @@ install_build_deps() {
         return 1
     fi
     say "installing$missing"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >"$LOGS/apt.log" 2>&1 \
-        || { apt-get update -qq >>"$LOGS/apt.log" 2>&1 \
-             && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >>"$LOGS/apt.log" 2>&1; } \
-        || { tail -n 20 "$LOGS/apt.log"; return 1; }
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >"$LOGS/apt.log" 2>&1 \
+       && ! { apt-get update -qq >>"$LOGS/apt.log" 2>&1 \
+              && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing >>"$LOGS/apt.log" 2>&1; }; then
+        # A release in flux (Debian unstable) may not install them all at
+        # once: each alone, and let Citus's configure say what it lacks.
+        local p failed=""
+        for p in $missing; do
+            DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$p" >>"$LOGS/apt.log" 2>&1 || failed="$failed $p"
+        done
+        [ -z "$failed" ] || say "could not install:$failed (trying the build without them)"
+    fi
 }
 
 # Citus built into a fresh copy of PostgreSQL; replaces the cache only when
@@ -383,11 +411,15 @@ for a in "${AGGS[@]}"; do
         task=$(grep '^ *Query: ' "$plan" 2>/dev/null)
         if [ "$group" = "$dist" ]; then
             desc="$name $what: the whole aggregate runs on the workers"
-            if grep -qF "$fn(" <<<"$task" && ! grep -q 'coord_combine_agg\|worker_partial_agg' "$plan"; then pass "$desc"; else
+            if grep -qF "$fn(" <<<"$task" && ! grep -Eq 'coord_(binary_)?combine_agg|worker_(binary_)?partial_agg' "$plan"; then pass "$desc"; else
                 fail "$desc"; cat "$plan" "$plan.err" 2>/dev/null | diag; fi
         else
-            desc="$name $what: partial aggregation pushed to the workers (worker_partial_agg, coord_combine_agg)"
-            if grep -qF "worker_partial_agg('$sig'" <<<"$task" && grep -q 'coord_combine_agg(' "$plan"; then pass "$desc"; else
+            # Citus 13 ships the states as text (worker_partial_agg,
+            # coord_combine_agg), Citus 14 in binary through the type's
+            # send/receive (worker_binary_partial_agg, coord_binary_combine_agg).
+            desc="$name $what: partial aggregation pushed to the workers (worker_[binary_]partial_agg, coord_[binary_]combine_agg)"
+            if grep -qE "worker_(binary_)?partial_agg\('$(sed 's/[][().*^$]/\\&/g' <<<"$sig")'" <<<"$task" \
+               && grep -Eq 'coord_(binary_)?combine_agg\(' "$plan"; then pass "$desc"; else
                 fail "$desc"; cat "$plan" "$plan.err" 2>/dev/null | diag; fi
         fi
         desc="$name $what: Citus = single server"
