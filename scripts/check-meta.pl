@@ -36,6 +36,12 @@ for my $ext (keys %{ $meta->{provides} // {} }) {
         if $ext eq 'heartbeat' && ($p->{file} // '') ne "heartbeat--$control.sql";
 }
 push @fail, "version $meta->{version} differs from heartbeat.control $control" unless ($meta->{version} // '') eq $control;
+# The Debian package's version, debian/changelog's first entry, too.
+if (open my $dc, '<', 'debian/changelog') {
+    my ($deb) = (<$dc> // '') =~ /^heartbeat \(([^)-]+)/;
+    push @fail, "debian/changelog's version " . ($deb // '?') . " differs from heartbeat.control $control"
+        unless ($deb // '') eq $control;
+}
 
 if (@fail) { print STDERR "META.json: $_\n" for @fail; exit 1 }
 print "META.json: valid PGXN meta (spec 1.0.0), version $control everywhere\n";
