@@ -667,7 +667,7 @@ merge_flat(TicketState *t, const TicketFlat *f)
 		if (t->deals == 0)
 			for (k = 0; k < nexact(t->flags); k++)
 				set_numeric(t, k, v[k]);
-		else
+		else if (nexact(t->flags) > 0) /* a sketch-only merge keeps none */
 		{
 			set_numeric(t, X_SUM, num_add(t->nx[X_SUM], v[X_SUM]));
 			if (nexact(t->flags) > 1)
