@@ -37,6 +37,14 @@
 /* Periods from the first to the last: at most 40M (daily for 100,000 years). */
 #define MAX_SPAN 40000000
 
+/*
+ * Loops over pairs or periods check for interrupts every 64K steps, so
+ * statement_timeout and cancel stop them within milliseconds; the test of
+ * the step costs nothing measurable.
+ */
+#define INTERRUPTS_EVERY_64K(i) \
+	do { if (((i) & 0xFFFF) == 0) CHECK_FOR_INTERRUPTS(); } while (0)
+
 #define RET_REVENUE		0x0001	/* pairs carry revenue */
 #define RET_HASHED		0x0002	/* keys are hashes of text or uuid */
 
@@ -301,7 +309,9 @@ revenue_overflow(void)
  * LSD radix sort of set[0..n) by (key, period), 11 bits a pass (2048
  * buckets: the scatter stays in cache).  One first pass finds which bits
  * vary at all; digits without any are skipped, so customer ids and periods
- * that use few bits cost few passes.
+ * that use few bits cost few passes.  t->set always points at a whole copy
+ * of the pairs (each pass writes into the other buffer), so an interrupt
+ * inside a pass leaves the state intact.
  */
 #define RADIX_BITS 11
 #define RADIX_SIZE (1 << RADIX_BITS)
@@ -326,6 +336,7 @@ ret_radix_sort(RetState *t)
 		return;
 	for (k = 0; k < n; k++)
 	{
+		INTERRUPTS_EVERY_64K(k);
 		kor |= KEY_ORD(src[k].key);
 		kand &= KEY_ORD(src[k].key);
 		por |= PER_ORD(src[k].period);
@@ -356,11 +367,13 @@ ret_radix_sort(RetState *t)
 
 		if (((varying >> shift) & (RADIX_SIZE - 1)) == 0)
 			continue;			/* this digit is the same everywhere */
-		CHECK_FOR_INTERRUPTS();
 #define DIGIT(e) (((per ? PER_ORD((e).period) : KEY_ORD((e).key)) >> shift) & (RADIX_SIZE - 1))
 		memset(count, 0, sizeof(count));
 		for (k = 0; k < n; k++)
+		{
+			INTERRUPTS_EVERY_64K(k);
 			count[DIGIT(src[k])]++;
+		}
 		for (d = 0; d < RADIX_SIZE; d++)
 		{
 			uint64		c = count[d];
@@ -368,69 +381,94 @@ ret_radix_sort(RetState *t)
 			count[d] = sum;
 			sum += c;
 		}
-		if (srev == NULL)
-			for (k = 0; k < n; k++)
-				dst[count[DIGIT(src[k])]++] = src[k];
-		else
-			for (k = 0; k < n; k++)
-			{
-				uint64		at = count[DIGIT(src[k])]++;
-
-				dst[at] = src[k];
-				drev[at] = srev[k];
-			}
-#undef DIGIT
+		for (k = 0; k < n; k++)
 		{
-			Pair	   *tmp = src;
-			int64	   *rtmp = srev;
+			uint64		at;
 
-			src = dst;
-			dst = tmp;
+			INTERRUPTS_EVERY_64K(k);
+			at = count[DIGIT(src[k])]++;
+			dst[at] = src[k];
+			if (srev)
+				drev[at] = srev[k];
+		}
+#undef DIGIT
+		/* the pass's output holds the pairs now, its input is the spare */
+		t->set = dst;
+		t->spare = src;
+		src = dst;
+		dst = t->spare;
+		if (srev)
+		{
+			t->rev = drev;
+			t->spare_rev = srev;
 			srev = drev;
-			drev = rtmp;
+			drev = t->spare_rev;
 		}
 	}
-	/* the buffers that do not hold the result are the spares now */
-	t->spare = dst;
-	if (drev)
-		t->spare_rev = drev;
-	t->set = src;
-	t->rev = srev;
 }
 
 static void
 ret_grow(RetState *t)
 {
+	CHECK_FOR_INTERRUPTS();
 	t->cap *= 2;
 	t->set = repalloc_huge(t->set, sizeof(Pair) * t->cap);
 	if (t->rev)
 		t->rev = repalloc_huge(t->rev, sizeof(int64) * t->cap);
 }
 
-/* Sort and merge duplicates (summing their revenue); grow if still half full. */
+/*
+ * Sort, and merge duplicates (summing their revenue) into the spare
+ * buffers, which then become the set: an ERROR or interrupt on the way
+ * leaves t->set holding the same pairs.
+ */
 static void
-ret_compact(RetState *t)
+ret_dedup(RetState *t)
 {
 	uint64		k,
 				w = 0;
+	Pair	   *out;
+	int64	   *rout;
 
 	ret_radix_sort(t);
+	if (t->n < 2)
+	{
+		t->sorted = t->n;
+		return;
+	}
+	out = t->spare;
+	rout = t->rev ? t->spare_rev : NULL;
 	for (k = 0; k < t->n; k++)
 	{
-		if (w > 0 && t->set[w - 1].key == t->set[k].key && t->set[w - 1].period == t->set[k].period)
+		INTERRUPTS_EVERY_64K(k);
+		if (w > 0 && out[w - 1].key == t->set[k].key && out[w - 1].period == t->set[k].period)
 		{
-			if (t->rev && __builtin_add_overflow(t->rev[w - 1], t->rev[k], &t->rev[w - 1]))
+			if (rout && __builtin_add_overflow(rout[w - 1], t->rev[k], &rout[w - 1]))
 				revenue_overflow();
 		}
 		else
 		{
-			if (t->rev)
-				t->rev[w] = t->rev[k];
-			t->set[w++] = t->set[k];
+			if (rout)
+				rout[w] = t->rev[k];
+			out[w++] = t->set[k];
 		}
 	}
+	t->spare = t->set;
+	t->set = out;
+	if (rout)
+	{
+		t->spare_rev = t->rev;
+		t->rev = rout;
+	}
 	t->n = t->sorted = w;
-	t->limit = Max(4 * w, 1 << 21);	/* and at least 2M pairs (32 MB) */
+}
+
+/* Sort and merge duplicates; grow if still half full. */
+static void
+ret_compact(RetState *t)
+{
+	ret_dedup(t);
+	t->limit = Max(4 * t->n, 1 << 21);	/* and at least 2M pairs (32 MB) */
 	if (t->n * 2 > t->cap)
 		ret_grow(t);
 }
@@ -547,12 +585,14 @@ ret_build_flat(RetState *t)
 		return;
 	if (t->flat != NULL)
 		pfree(t->flat);
+	t->flat = NULL;
 	if (t->sorted != t->n)
-		ret_compact(t);
+		ret_dedup(t);			/* no room made for more pairs: most are done */
 	v = t->set;
 	n = t->n;
 	for (k = 0; k < n; k++)
 	{
+		INTERRUPTS_EVERY_64K(k);
 		if (k == 0 || v[k].period < lo)
 			lo = v[k].period;
 		if (k == 0 || v[k].period > hi)
@@ -563,9 +603,14 @@ ret_build_flat(RetState *t)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("retention activity spans more than %d periods", MAX_SPAN),
 				 errhint("Use a coarser granularity, or filter out dates far from the rest.")));
-	/* worst case per pair: key 10 + count 10 + gap 5 + revenue 10 bytes */
+	/*
+	 * Worst case per pair: key 10 + count 10 + gap 5 + revenue 10 bytes.  Not
+	 * zeroed: the header is, the varints fill the rest up to flat_size, and
+	 * the pages past it are never touched.
+	 */
 	max = sizeof(RetFlat) + n * 35 + 16;
-	t->flat = MemoryContextAllocExtended(t->hdr.eoh_context, max, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	t->flat = MemoryContextAllocExtended(t->hdr.eoh_context, max, MCXT_ALLOC_HUGE);
+	memset(t->flat, 0, sizeof(RetFlat));
 	p = t->flat + sizeof(RetFlat);
 	for (k = 0; k < n;)
 	{
@@ -648,8 +693,6 @@ ret_walk(const RetFlat *f, customer_fn fn, void *arg)
 					m;
 		int64		prev = (int64) f->first_period - 1;
 
-		if ((c & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
 		p = get_varint(p, end, &u);
 		if (c == 0)
 			key = UNZIGZAG(u);
@@ -671,6 +714,7 @@ ret_walk(const RetFlat *f, customer_fn fn, void *arg)
 		}
 		for (m = 0; m < cnt; m++)
 		{
+			INTERRUPTS_EVERY_64K(pairs + m);
 			p = get_varint(p, end, &u);
 			if ((int64) f->last_period - prev - 1 < 0 || u > (uint64) ((int64) f->last_period - prev - 1))
 				ret_corrupt("A period is out of range.");
@@ -977,6 +1021,27 @@ retention_customers(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(ret_flat(PG_GETARG_DATUM(0))->customers);
 }
 
+/*
+ * n zeroed elements of elem_size bytes, for the per-period counters (a
+ * span of 40M periods makes hundreds of MB): cleared 64 MB at a time,
+ * checking for interrupts in between.
+ */
+static void *
+zeroed_array(int32 n, Size elem_size)
+{
+	Size		size = (Size) n * elem_size;
+	char	   *p;
+
+	CHECK_FOR_INTERRUPTS();
+	p = MemoryContextAllocExtended(CurrentMemoryContext, size, MCXT_ALLOC_HUGE);
+	for (Size done = 0; done < size; done += (Size) 1 << 26)
+	{
+		CHECK_FOR_INTERRUPTS();
+		memset(p + done, 0, Min((Size) 1 << 26, size - done));
+	}
+	return p;
+}
+
 typedef struct PeriodAcc
 {
 	int32		first;
@@ -1033,11 +1098,11 @@ retention_periods(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	a.first = f->first_period;
 	a.span = f->last_period - f->first_period + 1;
-	a.active = palloc0(sizeof(int64) * a.span);
-	a.newc = palloc0(sizeof(int64) * a.span);
-	a.returning = palloc0(sizeof(int64) * a.span);
-	a.retained = palloc0(sizeof(int64) * a.span);
-	a.churned = palloc0(sizeof(int64) * a.span);
+	a.active = zeroed_array(a.span, sizeof(int64));
+	a.newc = zeroed_array(a.span, sizeof(int64));
+	a.returning = zeroed_array(a.span, sizeof(int64));
+	a.retained = zeroed_array(a.span, sizeof(int64));
+	a.churned = zeroed_array(a.span, sizeof(int64));
 	ret_walk(f, period_customer, &a);
 	for (i = 0; i < a.span; i++)
 	{
@@ -1187,11 +1252,11 @@ retention_revenue(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	a.first = f->first_period;
 	a.span = f->last_period - f->first_period + 1;
-	a.start = palloc0(sizeof(int128) * a.span);
-	a.expansion = palloc0(sizeof(int128) * a.span);
-	a.contraction = palloc0(sizeof(int128) * a.span);
-	a.churned = palloc0(sizeof(int128) * a.span);
-	a.kept = palloc0(sizeof(int128) * a.span);
+	a.start = zeroed_array(a.span, sizeof(int128));
+	a.expansion = zeroed_array(a.span, sizeof(int128));
+	a.contraction = zeroed_array(a.span, sizeof(int128));
+	a.churned = zeroed_array(a.span, sizeof(int128));
+	a.kept = zeroed_array(a.span, sizeof(int128));
 	ret_walk(f, revenue_customer, &a);
 	for (i = 1; i < a.span; i++)
 	{
@@ -1242,8 +1307,9 @@ static Datum
 ret_from_parts(uint16 flags, int32 g, int32 rev_scale, int64 customers, int64 pairs,
 			   int32 first, int32 last, const char *bytes, int len)
 {
-	RetFlat    *f = palloc0(sizeof(RetFlat) + len);
+	RetFlat    *f = palloc(sizeof(RetFlat) + len);	/* all written below */
 
+	memset(f, 0, sizeof(RetFlat));
 	SET_VARSIZE(f, sizeof(RetFlat) + len);
 	f->hdr.version = HB_FORMAT_VERSION;
 	f->hdr.kind = HB_KIND_RETENTION;

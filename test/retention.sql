@@ -1,7 +1,7 @@
 -- pgTAP: the retention family against plain-SQL reference queries.
 \ir lib/begin.psql
 SET LOCAL TimeZone = 'America/Sao_Paulo';     -- periods cut in a zone with DST history
-SELECT plan(31);
+SELECT plan(32);
 
 SELECT setseed(0.55);
 CREATE TEMP TABLE acts AS
@@ -170,6 +170,27 @@ SELECT throws_ok($$SELECT rollup(s) FROM (SELECT retention_agg('month', 1, now()
                  '22023', NULL, 'merging different granularities is an ERROR');
 SELECT throws_ok($$SELECT * FROM revenue_retention((SELECT retention_agg('month', customer, at) FROM acts))$$, '0A000', NULL,
                  'revenue_retention without revenue is an ERROR');
+
+-- An ERROR while the pairs are merged (here a revenue overflow; an
+-- interrupt is the same) leaves them as they were: a PL/pgSQL variable
+-- holding the summary overflows again when read again, rather than reading
+-- a half-merged sum.
+CREATE FUNCTION overflow_twice() RETURNS text LANGUAGE plpgsql AS $$
+DECLARE
+  a retention_summary := (SELECT retention_agg('month', 1, date '2026-01-01', 9000000000000000000));
+  s retention_summary := retention_combine(a, a);
+  r text := '';
+BEGIN
+  FOR i IN 1..2 LOOP
+    BEGIN
+      r := r || customers(s) || ' ';
+    EXCEPTION WHEN numeric_value_out_of_range THEN
+      r := r || 'overflow ';
+    END;
+  END LOOP;
+  RETURN r;
+END $$;
+SELECT is(overflow_twice(), 'overflow overflow ', 'a merge stopped by an ERROR leaves the pairs unchanged');
 
 -- Size: at most 48 bytes per customer (here 20,000 rows, 2,000 customers, 36 months).
 SELECT cmp_ok((SELECT pg_column_size(s)::numeric / customers(s)
