@@ -1125,22 +1125,51 @@ retention_periods(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/*
+ * The cohort triangle is counted sparsely, in a pair set of its own: key =
+ * cohort (first period, from 0), period = offset, revenue = customers.  It
+ * is compacted whenever full and grown when still half full, so it holds
+ * at most twice the cells with activity, whatever the span.  Past
+ * COHORT_MAX_CELLS cells (the set then needs up to 2^24 entries of 24
+ * bytes, and as many spare: about 800 MB) it is an ERROR.
+ */
+#define COHORT_MAX_CELLS (1 << 23)
+
 typedef struct CohortAcc
 {
 	int32		first;
-	int32		span;
-	int64	   *cells;			/* [cohort * span + offset], dense */
+	RetState   *cells;
 } CohortAcc;
+
+static void
+cohort_cells_dedup(RetState *cells)
+{
+	ret_dedup(cells);
+	if (cells->n > COHORT_MAX_CELLS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cohort triangle has more than %d cells with activity", COHORT_MAX_CELLS),
+				 errdetail("cohorts() keeps a count for each (cohort, period_offset) cell with activity, in up to 800 MB of memory."),
+				 errhint("Use a coarser granularity, or filter the activity to a shorter span.")));
+}
 
 static void
 cohort_customer(void *arg, int64 key, const int32 *p, const int64 *revs, int n)
 {
 	CohortAcc  *a = (CohortAcc *) arg;
-	int64		row = (int64) (p[0] - a->first) * a->span;
+	RetState   *cells = a->cells;
 	int			k;
 
 	for (k = 0; k < n; k++)
-		a->cells[row + (p[k] - p[0])]++;
+	{
+		if (cells->n == cells->cap)
+		{
+			cohort_cells_dedup(cells);
+			if (cells->n * 2 > cells->cap)
+				ret_grow(cells);
+		}
+		ret_insert(cells, p[0] - a->first, p[k] - p[0], 1);
+	}
 }
 
 /* cohorts(s): cohort, period_offset, cohort_size, active, retention. */
@@ -1151,35 +1180,40 @@ retention_cohorts(PG_FUNCTION_ARGS)
 	RetFlat    *f = ret_flat(PG_GETARG_DATUM(0));
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CohortAcc	a;
-	int32		c,
-				o;
+	int32		span;
+	uint64		i = 0;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (f->pairs == 0)
 		return (Datum) 0;
 	a.first = f->first_period;
-	a.span = f->last_period - f->first_period + 1;
-	if ((double) a.span * a.span > (double) (MaxAllocHugeSize / sizeof(int64)))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("cohort triangle of %d periods is too large", a.span),
-				 errhint("Use a coarser granularity.")));
-	a.cells = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(int64) * a.span * a.span,
-										 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	span = f->last_period - f->first_period + 1;
+	a.cells = ret_new(CurrentMemoryContext);
+	a.cells->flags = RET_REVENUE;
+	while (a.cells->cap < (1 << 16))	/* few sorts when cells are few */
+		ret_grow(a.cells);
 	ret_walk(f, cohort_customer, &a);
-	for (c = 0; c < a.span; c++)
-	{
-		int64		size = a.cells[(int64) c * a.span];
+	cohort_cells_dedup(a.cells);
 
-		CHECK_FOR_INTERRUPTS();
-		if (size == 0)
-			continue;
-		for (o = 0; c + o < a.span; o++)
+	/*
+	 * Cells sorted by cohort and offset; each cohort starts with offset 0,
+	 * its size.  Every offset up to the last period is listed, zeros too.
+	 */
+	while (i < a.cells->n)
+	{
+		int32		c = (int32) a.cells->set[i].key;
+		int64		size = a.cells->rev[i];
+
+		Assert(a.cells->set[i].period == 0);
+		for (int32 o = 0; c + o < span; o++)
 		{
 			Datum		v[5];
 			bool		nulls[5] = {false};
-			int64		act = a.cells[(int64) c * a.span + o];
+			int64		act = 0;
 
+			INTERRUPTS_EVERY_64K(o);
+			if (i < a.cells->n && a.cells->set[i].key == c && a.cells->set[i].period == o)
+				act = a.cells->rev[i++];
 			v[0] = DateADTGetDatum(period_start(f->granularity, a.first + c));
 			v[1] = Int32GetDatum(o);
 			v[2] = Int64GetDatum(size);
@@ -1188,6 +1222,7 @@ retention_cohorts(PG_FUNCTION_ARGS)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 		}
 	}
+	MemoryContextDelete(a.cells->hdr.eoh_context);
 	return (Datum) 0;
 }
 
