@@ -38,6 +38,14 @@
 /* Periods from the first to the last: at most 40M (daily for 100,000 years). */
 #define MAX_SPAN 40000000
 
+/*
+ * Loops over pairs or periods check for interrupts every 64K steps, so
+ * statement_timeout and cancel stop them within milliseconds; the test of
+ * the step costs nothing measurable.
+ */
+#define INTERRUPTS_EVERY_64K(i) \
+	do { if (((i) & 0xFFFF) == 0) CHECK_FOR_INTERRUPTS(); } while (0)
+
 #define RET_REVENUE		0x0001	/* pairs carry revenue */
 #define RET_HASHED		0x0002	/* keys are hashes of text or uuid */
 
@@ -302,7 +310,9 @@ revenue_overflow(void)
  * LSD radix sort of set[0..n) by (key, period), 11 bits a pass (2048
  * buckets: the scatter stays in cache).  One first pass finds which bits
  * vary at all; digits without any are skipped, so customer ids and periods
- * that use few bits cost few passes.
+ * that use few bits cost few passes.  t->set always points at a whole copy
+ * of the pairs (each pass writes into the other buffer), so an interrupt
+ * inside a pass leaves the state intact.
  */
 #define RADIX_BITS 11
 #define RADIX_SIZE (1 << RADIX_BITS)
@@ -327,6 +337,7 @@ ret_radix_sort(RetState *t)
 		return;
 	for (k = 0; k < n; k++)
 	{
+		INTERRUPTS_EVERY_64K(k);
 		kor |= KEY_ORD(src[k].key);
 		kand &= KEY_ORD(src[k].key);
 		por |= PER_ORD(src[k].period);
@@ -357,11 +368,13 @@ ret_radix_sort(RetState *t)
 
 		if (((varying >> shift) & (RADIX_SIZE - 1)) == 0)
 			continue;			/* this digit is the same everywhere */
-		CHECK_FOR_INTERRUPTS();
 #define DIGIT(e) (((per ? PER_ORD((e).period) : KEY_ORD((e).key)) >> shift) & (RADIX_SIZE - 1))
 		memset(count, 0, sizeof(count));
 		for (k = 0; k < n; k++)
+		{
+			INTERRUPTS_EVERY_64K(k);
 			count[DIGIT(src[k])]++;
+		}
 		for (d = 0; d < RADIX_SIZE; d++)
 		{
 			uint64		c = count[d];
@@ -369,69 +382,94 @@ ret_radix_sort(RetState *t)
 			count[d] = sum;
 			sum += c;
 		}
-		if (srev == NULL)
-			for (k = 0; k < n; k++)
-				dst[count[DIGIT(src[k])]++] = src[k];
-		else
-			for (k = 0; k < n; k++)
-			{
-				uint64		at = count[DIGIT(src[k])]++;
-
-				dst[at] = src[k];
-				drev[at] = srev[k];
-			}
-#undef DIGIT
+		for (k = 0; k < n; k++)
 		{
-			Pair	   *tmp = src;
-			int64	   *rtmp = srev;
+			uint64		at;
 
-			src = dst;
-			dst = tmp;
+			INTERRUPTS_EVERY_64K(k);
+			at = count[DIGIT(src[k])]++;
+			dst[at] = src[k];
+			if (srev)
+				drev[at] = srev[k];
+		}
+#undef DIGIT
+		/* the pass's output holds the pairs now, its input is the spare */
+		t->set = dst;
+		t->spare = src;
+		src = dst;
+		dst = t->spare;
+		if (srev)
+		{
+			t->rev = drev;
+			t->spare_rev = srev;
 			srev = drev;
-			drev = rtmp;
+			drev = t->spare_rev;
 		}
 	}
-	/* the buffers that do not hold the result are the spares now */
-	t->spare = dst;
-	if (drev)
-		t->spare_rev = drev;
-	t->set = src;
-	t->rev = srev;
 }
 
 static void
 ret_grow(RetState *t)
 {
+	CHECK_FOR_INTERRUPTS();
 	t->cap *= 2;
 	t->set = repalloc_huge(t->set, sizeof(Pair) * t->cap);
 	if (t->rev)
 		t->rev = repalloc_huge(t->rev, sizeof(int64) * t->cap);
 }
 
-/* Sort and merge duplicates (summing their revenue); grow if still half full. */
+/*
+ * Sort, and merge duplicates (summing their revenue) into the spare
+ * buffers, which then become the set: an ERROR or interrupt on the way
+ * leaves t->set holding the same pairs.
+ */
 static void
-ret_compact(RetState *t)
+ret_dedup(RetState *t)
 {
 	uint64		k,
 				w = 0;
+	Pair	   *out;
+	int64	   *rout;
 
 	ret_radix_sort(t);
+	if (t->n < 2)
+	{
+		t->sorted = t->n;
+		return;
+	}
+	out = t->spare;
+	rout = t->rev ? t->spare_rev : NULL;
 	for (k = 0; k < t->n; k++)
 	{
-		if (w > 0 && t->set[w - 1].key == t->set[k].key && t->set[w - 1].period == t->set[k].period)
+		INTERRUPTS_EVERY_64K(k);
+		if (w > 0 && out[w - 1].key == t->set[k].key && out[w - 1].period == t->set[k].period)
 		{
-			if (t->rev && __builtin_add_overflow(t->rev[w - 1], t->rev[k], &t->rev[w - 1]))
+			if (rout && __builtin_add_overflow(rout[w - 1], t->rev[k], &rout[w - 1]))
 				revenue_overflow();
 		}
 		else
 		{
-			if (t->rev)
-				t->rev[w] = t->rev[k];
-			t->set[w++] = t->set[k];
+			if (rout)
+				rout[w] = t->rev[k];
+			out[w++] = t->set[k];
 		}
 	}
+	t->spare = t->set;
+	t->set = out;
+	if (rout)
+	{
+		t->spare_rev = t->rev;
+		t->rev = rout;
+	}
 	t->n = t->sorted = w;
-	t->limit = Max(4 * w, 1 << 21);	/* and at least 2M pairs (32 MB) */
+}
+
+/* Sort and merge duplicates; grow if still half full. */
+static void
+ret_compact(RetState *t)
+{
+	ret_dedup(t);
+	t->limit = Max(4 * t->n, 1 << 21);	/* and at least 2M pairs (32 MB) */
 	if (t->n * 2 > t->cap)
 		ret_grow(t);
 }
@@ -548,12 +586,14 @@ ret_build_flat(RetState *t)
 		return;
 	if (t->flat != NULL)
 		pfree(t->flat);
+	t->flat = NULL;
 	if (t->sorted != t->n)
-		ret_compact(t);
+		ret_dedup(t);			/* no room made for more pairs: most are done */
 	v = t->set;
 	n = t->n;
 	for (k = 0; k < n; k++)
 	{
+		INTERRUPTS_EVERY_64K(k);
 		if (k == 0 || v[k].period < lo)
 			lo = v[k].period;
 		if (k == 0 || v[k].period > hi)
@@ -564,9 +604,14 @@ ret_build_flat(RetState *t)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("retention activity spans more than %d periods", MAX_SPAN),
 				 errhint("Use a coarser granularity, or filter out dates far from the rest.")));
-	/* worst case per pair: key 10 + count 10 + gap 5 + revenue 10 bytes */
+	/*
+	 * Worst case per pair: key 10 + count 10 + gap 5 + revenue 10 bytes.  Not
+	 * zeroed: the header is, the varints fill the rest up to flat_size, and
+	 * the pages past it are never touched.
+	 */
 	max = sizeof(RetFlat) + n * 35 + 16;
-	t->flat = MemoryContextAllocExtended(t->hdr.eoh_context, max, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	t->flat = MemoryContextAllocExtended(t->hdr.eoh_context, max, MCXT_ALLOC_HUGE);
+	memset(t->flat, 0, sizeof(RetFlat));
 	p = t->flat + sizeof(RetFlat);
 	for (k = 0; k < n;)
 	{
@@ -649,8 +694,6 @@ ret_walk(const RetFlat *f, customer_fn fn, void *arg)
 					m;
 		int64		prev = (int64) f->first_period - 1;
 
-		if ((c & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
 		p = get_varint(p, end, &u);
 		if (c == 0)
 			key = UNZIGZAG(u);
@@ -672,6 +715,7 @@ ret_walk(const RetFlat *f, customer_fn fn, void *arg)
 		}
 		for (m = 0; m < cnt; m++)
 		{
+			INTERRUPTS_EVERY_64K(pairs + m);
 			p = get_varint(p, end, &u);
 			if ((int64) f->last_period - prev - 1 < 0 || u > (uint64) ((int64) f->last_period - prev - 1))
 				ret_corrupt("A period is out of range.");
@@ -1038,6 +1082,27 @@ retention_customers(PG_FUNCTION_ARGS)
 	PG_RETURN_INT64(ret_flat(PG_GETARG_DATUM(0))->customers);
 }
 
+/*
+ * n zeroed elements of elem_size bytes, for the per-period counters (a
+ * span of 40M periods makes hundreds of MB): cleared 64 MB at a time,
+ * checking for interrupts in between.
+ */
+static void *
+zeroed_array(int32 n, Size elem_size)
+{
+	Size		size = (Size) n * elem_size;
+	char	   *p;
+
+	CHECK_FOR_INTERRUPTS();
+	p = MemoryContextAllocExtended(CurrentMemoryContext, size, MCXT_ALLOC_HUGE);
+	for (Size done = 0; done < size; done += (Size) 1 << 26)
+	{
+		CHECK_FOR_INTERRUPTS();
+		memset(p + done, 0, Min((Size) 1 << 26, size - done));
+	}
+	return p;
+}
+
 typedef struct PeriodAcc
 {
 	int32		first;
@@ -1094,11 +1159,11 @@ retention_periods(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	a.first = f->first_period;
 	a.span = f->last_period - f->first_period + 1;
-	a.active = palloc0(sizeof(int64) * a.span);
-	a.newc = palloc0(sizeof(int64) * a.span);
-	a.returning = palloc0(sizeof(int64) * a.span);
-	a.retained = palloc0(sizeof(int64) * a.span);
-	a.churned = palloc0(sizeof(int64) * a.span);
+	a.active = zeroed_array(a.span, sizeof(int64));
+	a.newc = zeroed_array(a.span, sizeof(int64));
+	a.returning = zeroed_array(a.span, sizeof(int64));
+	a.retained = zeroed_array(a.span, sizeof(int64));
+	a.churned = zeroed_array(a.span, sizeof(int64));
 	ret_walk(f, period_customer, &a);
 	for (i = 0; i < a.span; i++)
 	{
@@ -1121,22 +1186,51 @@ retention_periods(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/*
+ * The cohort triangle is counted sparsely, in a pair set of its own: key =
+ * cohort (first period, from 0), period = offset, revenue = customers.  It
+ * is compacted whenever full and grown when still half full, so it holds
+ * at most twice the cells with activity, whatever the span.  Past
+ * COHORT_MAX_CELLS cells (the set then needs up to 2^24 entries of 24
+ * bytes, and as many spare: about 800 MB) it is an ERROR.
+ */
+#define COHORT_MAX_CELLS (1 << 23)
+
 typedef struct CohortAcc
 {
 	int32		first;
-	int32		span;
-	int64	   *cells;			/* [cohort * span + offset], dense */
+	RetState   *cells;
 } CohortAcc;
+
+static void
+cohort_cells_dedup(RetState *cells)
+{
+	ret_dedup(cells);
+	if (cells->n > COHORT_MAX_CELLS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cohort triangle has more than %d cells with activity", COHORT_MAX_CELLS),
+				 errdetail("cohorts() keeps a count for each (cohort, period_offset) cell with activity, in up to 800 MB of memory."),
+				 errhint("Use a coarser granularity, or filter the activity to a shorter span.")));
+}
 
 static void
 cohort_customer(void *arg, int64 key, const int32 *p, const int64 *revs, int n)
 {
 	CohortAcc  *a = (CohortAcc *) arg;
-	int64		row = (int64) (p[0] - a->first) * a->span;
+	RetState   *cells = a->cells;
 	int			k;
 
 	for (k = 0; k < n; k++)
-		a->cells[row + (p[k] - p[0])]++;
+	{
+		if (cells->n == cells->cap)
+		{
+			cohort_cells_dedup(cells);
+			if (cells->n * 2 > cells->cap)
+				ret_grow(cells);
+		}
+		ret_insert(cells, p[0] - a->first, p[k] - p[0], 1);
+	}
 }
 
 /* cohorts(s): cohort, period_offset, cohort_size, active, retention. */
@@ -1147,35 +1241,40 @@ retention_cohorts(PG_FUNCTION_ARGS)
 	RetFlat    *f = ret_flat(PG_GETARG_DATUM(0));
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CohortAcc	a;
-	int32		c,
-				o;
+	int32		span;
+	uint64		i = 0;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (f->pairs == 0)
 		return (Datum) 0;
 	a.first = f->first_period;
-	a.span = f->last_period - f->first_period + 1;
-	if ((double) a.span * a.span > (double) (MaxAllocHugeSize / sizeof(int64)))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("cohort triangle of %d periods is too large", a.span),
-				 errhint("Use a coarser granularity.")));
-	a.cells = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(int64) * a.span * a.span,
-										 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	span = f->last_period - f->first_period + 1;
+	a.cells = ret_new(CurrentMemoryContext);
+	a.cells->flags = RET_REVENUE;
+	while (a.cells->cap < (1 << 16))	/* few sorts when cells are few */
+		ret_grow(a.cells);
 	ret_walk(f, cohort_customer, &a);
-	for (c = 0; c < a.span; c++)
-	{
-		int64		size = a.cells[(int64) c * a.span];
+	cohort_cells_dedup(a.cells);
 
-		CHECK_FOR_INTERRUPTS();
-		if (size == 0)
-			continue;
-		for (o = 0; c + o < a.span; o++)
+	/*
+	 * Cells sorted by cohort and offset; each cohort starts with offset 0,
+	 * its size.  Every offset up to the last period is listed, zeros too.
+	 */
+	while (i < a.cells->n)
+	{
+		int32		c = (int32) a.cells->set[i].key;
+		int64		size = a.cells->rev[i];
+
+		Assert(a.cells->set[i].period == 0);
+		for (int32 o = 0; c + o < span; o++)
 		{
 			Datum		v[5];
 			bool		nulls[5] = {false};
-			int64		act = a.cells[(int64) c * a.span + o];
+			int64		act = 0;
 
+			INTERRUPTS_EVERY_64K(o);
+			if (i < a.cells->n && a.cells->set[i].key == c && a.cells->set[i].period == o)
+				act = a.cells->rev[i++];
 			v[0] = DateADTGetDatum(period_start(f->granularity, a.first + c));
 			v[1] = Int32GetDatum(o);
 			v[2] = Int64GetDatum(size);
@@ -1184,6 +1283,7 @@ retention_cohorts(PG_FUNCTION_ARGS)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 		}
 	}
+	MemoryContextDelete(a.cells->hdr.eoh_context);
 	return (Datum) 0;
 }
 
@@ -1248,11 +1348,11 @@ retention_revenue(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	a.first = f->first_period;
 	a.span = f->last_period - f->first_period + 1;
-	a.start = palloc0(sizeof(int128) * a.span);
-	a.expansion = palloc0(sizeof(int128) * a.span);
-	a.contraction = palloc0(sizeof(int128) * a.span);
-	a.churned = palloc0(sizeof(int128) * a.span);
-	a.kept = palloc0(sizeof(int128) * a.span);
+	a.start = zeroed_array(a.span, sizeof(int128));
+	a.expansion = zeroed_array(a.span, sizeof(int128));
+	a.contraction = zeroed_array(a.span, sizeof(int128));
+	a.churned = zeroed_array(a.span, sizeof(int128));
+	a.kept = zeroed_array(a.span, sizeof(int128));
 	ret_walk(f, revenue_customer, &a);
 	for (i = 1; i < a.span; i++)
 	{
@@ -1303,8 +1403,9 @@ static Datum
 ret_from_parts(uint16 flags, int32 g, int32 rev_scale, int64 customers, int64 pairs,
 			   int32 first, int32 last, const char *bytes, int len)
 {
-	RetFlat    *f = palloc0(sizeof(RetFlat) + len);
+	RetFlat    *f = palloc(sizeof(RetFlat) + len);	/* all written below */
 
+	memset(f, 0, sizeof(RetFlat));
 	SET_VARSIZE(f, sizeof(RetFlat) + len);
 	f->hdr.version = HB_FORMAT_VERSION;
 	f->hdr.kind = HB_KIND_RETENTION;
