@@ -96,7 +96,7 @@ SELECT customer, at + (random() * (timestamptz '2024-01-01' + interval '999 days
           FROM generate_series(1, 60000) c) f, generate_series(0, 5) k;
 CREATE OR REPLACE TEMP VIEW cur AS SELECT * FROM wide;
 CREATE TEMP TABLE wide_cohorts AS
-SELECT row_number() OVER () AS n, * FROM cohorts((SELECT retention_agg('day', customer, at) FROM wide));
+SELECT row_number() OVER () AS n, * FROM cohorts((SELECT retention_agg('day', customer, at, 'America/Sao_Paulo') FROM wide));
 SELECT cmp_ok((SELECT count(*) FROM wide_cohorts WHERE active > 0), '>', 2 * 65536::bigint,
               'the sparse triangle has more cells with activity than twice its first buffer');
 SELECT is((SELECT count(*) FROM ((SELECT cohort, period_offset, cohort_size, active, retention FROM wide_cohorts
