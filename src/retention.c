@@ -8,9 +8,10 @@
  * are bigint (exact) or a 64-bit hash of text or uuid keys (FNV-1a over the
  * bytes, then a splitmix64 finaliser: the same on every platform).
  *
- * While aggregating, the state is an expanded object holding an array of
- * pairs, appended to and compacted by radix sort when full, so it stays
- * within twice the number of distinct pairs.  Flat, the pairs are sorted
+ * While aggregating, a big state is an expanded object holding an array of
+ * pairs, appended to and compacted (sorted, duplicates merged) once it holds
+ * twice the distinct pairs last counted, so it stays within about three
+ * times their number (see ret_full).  Flat, the pairs are sorted
  * by customer and period and written as varints: per customer a key delta,
  * a period count, period gaps and, with revenue, the amounts scaled to the
  * largest number of decimals seen.  Equal sets of pairs give equal bytes.
@@ -74,17 +75,14 @@ typedef struct RetState
 	uint64		cap;
 	uint64		n;				/* pairs in set[] */
 	uint64		sorted;			/* set[0..sorted) is sorted and distinct */
-	uint64		limit;			/* compact when this many: 4 x distinct pairs */
+	uint64		limit;			/* compact when this many: 2 x distinct pairs */
 	Pair	   *set;
 	int64	   *rev;			/* revenue * 10^rev_scale of set[i], or NULL */
-	Pair	   *spare;			/* radix sort buffers, kept between sorts */
-	int64	   *spare_rev;
-	uint64		spare_cap;
-	/* flatten cache */
-	char	   *flat;
-	Size		flat_size;
-	bool		flat_valid;
 } RetState;
+
+/* Pairs a state starts with room for, and below which it is never compacted. */
+#define RET_FIRST_CAP	8
+#define RET_MIN_LIMIT	8192
 
 static Size ret_get_flat_size(ExpandedObjectHeader *eohptr);
 static void ret_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
@@ -270,16 +268,16 @@ hash_key(const char *p, int len)
 
 /* ---------- the pair set ---------- */
 
+/* An empty state with room for `room` pairs. */
 static RetState *
-ret_new(MemoryContext parent)
+ret_new(MemoryContext cxt, uint64 room)
 {
-	MemoryContext cxt = hb_state_context(parent);
 	RetState   *t = MemoryContextAllocZero(cxt, sizeof(RetState));
 
 	EOH_init_header(&t->hdr, &ret_methods, cxt);
-	t->cap = 1024;
-	t->limit = 1 << 21;
-	t->set = MemoryContextAlloc(cxt, sizeof(Pair) * t->cap);
+	t->cap = Max(room, RET_FIRST_CAP);
+	t->limit = Max(2 * t->cap, RET_MIN_LIMIT);
+	t->set = MemoryContextAllocExtended(cxt, sizeof(Pair) * t->cap, MCXT_ALLOC_HUGE);
 	return t;
 }
 
@@ -298,13 +296,41 @@ revenue_overflow(void)
 #define PER_ORD(p) ((uint64) ((uint32) (p) ^ 0x80000000u))
 
 /*
- * LSD radix sort of set[0..n) by (key, period), 11 bits a pass (2048
+ * Sorts set[0..n) by (key, period).  LSD radix sort, 11 bits a pass (2048
  * buckets: the scatter stays in cache).  One first pass finds which bits
  * vary at all; digits without any are skipped, so customer ids and periods
- * that use few bits cost few passes.
+ * that use few bits cost few passes.  The second buffer is allocated for
+ * the sort and freed after it: a state holds one array between sorts.  A
+ * few pairs, or pairs nearly in order (a small state read back from its
+ * flat form plus one), take an insertion sort.
  */
 #define RADIX_BITS 11
 #define RADIX_SIZE (1 << RADIX_BITS)
+#define PAIR_LESS(a, b) (KEY_ORD((a).key) < KEY_ORD((b).key) || \
+						 ((a).key == (b).key && PER_ORD((a).period) < PER_ORD((b).period)))
+
+static void
+ret_insertion_sort(RetState *t)
+{
+	uint64		k,
+				j;
+
+	for (k = Max(t->sorted, 1); k < t->n; k++)
+	{
+		Pair		p = t->set[k];
+		int64		r = t->rev ? t->rev[k] : 0;
+
+		for (j = k; j > 0 && PAIR_LESS(p, t->set[j - 1]); j--)
+		{
+			t->set[j] = t->set[j - 1];
+			if (t->rev)
+				t->rev[j] = t->rev[j - 1];
+		}
+		t->set[j] = p;
+		if (t->rev)
+			t->rev[j] = r;
+	}
+}
 
 static void
 ret_radix_sort(RetState *t)
@@ -324,6 +350,11 @@ ret_radix_sort(RetState *t)
 
 	if (n < 2)
 		return;
+	if (n <= 64 || (n - t->sorted <= 16 && n <= 4096))
+	{
+		ret_insertion_sort(t);
+		return;
+	}
 	for (k = 0; k < n; k++)
 	{
 		kor |= KEY_ORD(src[k].key);
@@ -331,20 +362,9 @@ ret_radix_sort(RetState *t)
 		por |= PER_ORD(src[k].period);
 		pand &= PER_ORD(src[k].period);
 	}
-	if (t->spare_cap < t->cap)
-	{
-		if (t->spare)
-			pfree(t->spare);
-		if (t->spare_rev)
-			pfree(t->spare_rev);
-		t->spare = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * t->cap, MCXT_ALLOC_HUGE);
-		t->spare_rev = NULL;
-		t->spare_cap = t->cap;
-	}
-	if (srev && t->spare_rev == NULL)
-		t->spare_rev = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(int64) * t->spare_cap, MCXT_ALLOC_HUGE);
-	dst = t->spare;
-	drev = srev ? t->spare_rev : NULL;
+	dst = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * n, MCXT_ALLOC_HUGE);
+	if (srev)
+		drev = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(int64) * n, MCXT_ALLOC_HUGE);
 	/* periods: 3 digits of 32 bits, then keys: 6 digits of 64 */
 	for (pass = 0; pass < 9; pass++)
 	{
@@ -390,18 +410,25 @@ ret_radix_sort(RetState *t)
 			drev = rtmp;
 		}
 	}
-	/* the buffers that do not hold the result are the spares now */
-	t->spare = dst;
+	/* the result back in the state's own array, the other one freed */
+	if (src != t->set)
+	{
+		memcpy(t->set, src, sizeof(Pair) * n);
+		if (srev)
+			memcpy(t->rev, srev, sizeof(int64) * n);
+		dst = src;
+		drev = srev;
+	}
+	pfree(dst);
 	if (drev)
-		t->spare_rev = drev;
-	t->set = src;
-	t->rev = srev;
+		pfree(drev);
 }
 
+/* Half as much room again (arrays copied by repalloc peak at 2.5 times). */
 static void
 ret_grow(RetState *t)
 {
-	t->cap *= 2;
+	t->cap += Max(t->cap / 2, RET_FIRST_CAP);
 	t->set = repalloc_huge(t->set, sizeof(Pair) * t->cap);
 	if (t->rev)
 		t->rev = repalloc_huge(t->rev, sizeof(int64) * t->cap);
@@ -430,14 +457,15 @@ ret_compact(RetState *t)
 		}
 	}
 	t->n = t->sorted = w;
-	t->limit = Max(4 * w, 1 << 21);	/* and at least 2M pairs (32 MB) */
+	t->limit = Max(2 * w, RET_MIN_LIMIT);
 	if (t->n * 2 > t->cap)
 		ret_grow(t);
 }
 
 /*
- * The array is full: compact it once it holds 4 times the distinct pairs
- * last counted (memory stays linear in the pairs), else just grow it.
+ * The array is full: compact it once it holds twice the distinct pairs last
+ * counted (each compaction sorts at most twice what it keeps, and memory
+ * stays linear in the distinct pairs, not in the rows), else just grow it.
  */
 static void
 ret_full(RetState *t)
@@ -453,7 +481,6 @@ ret_insert(RetState *t, int64 key, int32 period, int64 rev)
 {
 	Pair	   *p;
 
-	t->flat_valid = false;
 	if (unlikely(t->n == t->cap))
 		ret_full(t);
 	if (t->flags & RET_REVENUE)
@@ -479,7 +506,6 @@ ret_rescale(RetState *t, int32 s)
 
 	if (s <= t->rev_scale)
 		return;
-	t->flat_valid = false;
 	for (e = t->rev_scale; e < s; e++)
 		if (__builtin_mul_overflow(f, 10, &f))
 			revenue_overflow();
@@ -529,24 +555,24 @@ get_varint(const char *p, const char *end, uint64 *v)
 #define UNZIGZAG(u) ((int64) ((u) >> 1) ^ -(int64) ((u) & 1))
 
 
-/* Builds the canonical flat form (cached until the set changes). */
-static void
-ret_build_flat(RetState *t)
+/*
+ * The canonical flat form: its size, and written into dst unless dst is
+ * NULL.  The pairs are compacted first (once: a second call finds them so).
+ */
+static Size
+ret_write_flat(RetState *t, char *dst)
 {
 	Pair	   *v;
 	uint64		k,
-				n = 0;
-	char	   *p;
-	RetFlat    *f;
+				n;
+	char		buf[10];
+	char	   *p = dst ? dst + sizeof(RetFlat) : buf;
+	Size		size = sizeof(RetFlat);
 	int64		customers = 0;
 	int32		lo = 0,
 				hi = 0;
-	Size		max;
 
-	if (t->flat_valid)
-		return;
-	if (t->flat != NULL)
-		pfree(t->flat);
+#define PUT(v) do { char *e_ = put_varint(p, (v)); size += e_ - p; if (dst) p = e_; } while (0)
 	if (t->sorted != t->n)
 		ret_compact(t);
 	v = t->set;
@@ -563,10 +589,6 @@ ret_build_flat(RetState *t)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("retention activity spans more than %d periods", MAX_SPAN),
 				 errhint("Use a coarser granularity, or filter out dates far from the rest.")));
-	/* worst case per pair: key 10 + count 10 + gap 5 + revenue 10 bytes */
-	max = sizeof(RetFlat) + n * 35 + 16;
-	t->flat = MemoryContextAllocExtended(t->hdr.eoh_context, max, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	p = t->flat + sizeof(RetFlat);
 	for (k = 0; k < n;)
 	{
 		uint64		j = k;
@@ -575,52 +597,52 @@ ret_build_flat(RetState *t)
 		CHECK_FOR_INTERRUPTS();
 		while (j < n && v[j].key == v[k].key)
 			j++;
-		p = put_varint(p, customers == 0 ? ZIGZAG(v[k].key) : (uint64) v[k].key - (uint64) v[k - 1].key);
-		p = put_varint(p, j - k);
+		PUT(customers == 0 ? ZIGZAG(v[k].key) : (uint64) v[k].key - (uint64) v[k - 1].key);
+		PUT(j - k);
 		prev = lo - 1;
 		for (uint64 m = k; m < j; m++)
 		{
-			p = put_varint(p, (uint64) ((int64) v[m].period - prev - 1));
+			PUT((uint64) ((int64) v[m].period - prev - 1));
 			prev = v[m].period;
 		}
 		if (t->flags & RET_REVENUE)
 			for (uint64 m = k; m < j; m++)
-				p = put_varint(p, ZIGZAG(t->rev ? t->rev[m] : 0));
+				PUT(ZIGZAG(t->rev ? t->rev[m] : 0));
 		customers++;
 		k = j;
 	}
-	t->flat_size = p - t->flat;
-	f = (RetFlat *) t->flat;
-	SET_VARSIZE(f, t->flat_size);
-	f->hdr.version = HB_FORMAT_VERSION;
-	f->hdr.kind = HB_KIND_RETENTION;
-	f->hdr.flags = t->flags;
-	f->granularity = t->granularity;
-	f->rev_scale = (t->flags & RET_REVENUE) ? t->rev_scale : 0;
-	f->customers = customers;
-	f->pairs = (int64) n;
-	f->first_period = lo;
-	f->last_period = hi;
-	t->flat_valid = true;
+#undef PUT
+	if (dst)
+	{
+		RetFlat    *f = (RetFlat *) dst;
+
+		memset(f, 0, sizeof(RetFlat));
+		SET_VARSIZE(f, size);
+		f->hdr.version = HB_FORMAT_VERSION;
+		f->hdr.kind = HB_KIND_RETENTION;
+		f->hdr.flags = t->flags;
+		f->granularity = t->granularity;
+		f->rev_scale = (t->flags & RET_REVENUE) ? t->rev_scale : 0;
+		f->customers = customers;
+		f->pairs = (int64) n;
+		f->first_period = lo;
+		f->last_period = hi;
+	}
+	return size;
 }
 
 static Size
 ret_get_flat_size(ExpandedObjectHeader *eohptr)
 {
-	RetState   *t = (RetState *) eohptr;
-
-	ret_build_flat(t);
-	return t->flat_size;
+	return ret_write_flat((RetState *) eohptr, NULL);
 }
 
 static void
 ret_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 {
-	RetState   *t = (RetState *) eohptr;
+	PG_USED_FOR_ASSERTS_ONLY Size size = ret_write_flat((RetState *) eohptr, result);
 
-	ret_build_flat(t);
-	Assert(allocated_size == t->flat_size);
-	memcpy(result, t->flat, allocated_size);
+	Assert(size == allocated_size);
 }
 
 /*
@@ -755,7 +777,6 @@ ret_kind(RetState *t, int g, uint16 flags)
 
 	if (g == G_NONE)
 		return;
-	t->flat_valid = false;
 	if (empty)
 	{
 		t->granularity = g;
@@ -799,13 +820,26 @@ static pg_attribute_always_inline RetState *
 ret_state(FunctionCallInfo fcinfo)
 {
 	RetState   *t = (RetState *) hb_rw_state(fcinfo, &ret_methods);
+	RetFlat    *f;
+	uint64		room;
 
 	if (t != NULL)
 		return t;
-	t = ret_new(hb_state_parent(fcinfo));
-	if (!PG_ARGISNULL(0))		/* NULL: called by hand, start empty */
-		ret_merge_flat(t, ret_flat(PG_GETARG_DATUM(0)));
+	if (PG_ARGISNULL(0))		/* called by hand: start empty */
+		return ret_new(CurrentMemoryContext, 0);
+	f = ret_flat(PG_GETARG_DATUM(0));
+	/* room for its pairs and one more (a pair takes a byte at least) */
+	room = Min((uint64) f->pairs, VARSIZE(f) - sizeof(RetFlat)) + 1;
+	t = ret_new(hb_state_home(fcinfo, VARSIZE(f), (uint64) f->pairs), room);
+	ret_merge_flat(t, f);
 	return t;
+}
+
+/* What a transition or combine function returns (see hb_state_return). */
+static inline Datum
+ret_return(FunctionCallInfo fcinfo, RetState *t)
+{
+	return hb_state_return(fcinfo, &t->hdr);
 }
 
 /* ---------- transition ---------- */
@@ -869,7 +903,7 @@ retention_trans(PG_FUNCTION_ARGS)
 		memcpy(c->gran_text, g, VARSIZE_ANY(g));
 	}
 	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
-		PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));	/* NULL customer or time: ignored */
+		PG_RETURN_DATUM(ret_return(fcinfo, t));	/* NULL customer or time: ignored */
 
 	/* the key */
 	if (c->key_type == INT8OID)
@@ -948,7 +982,7 @@ retention_trans(PG_FUNCTION_ARGS)
 		}
 		ret_insert(t, key, c->cperiod[slot], rev);
 	}
-	PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));
+	PG_RETURN_DATUM(ret_return(fcinfo, t));
 
 infinite:
 	ereport(ERROR,
@@ -965,7 +999,7 @@ retention_combine(PG_FUNCTION_ARGS)
 	RetState   *t = ret_state(fcinfo);
 
 	ret_merge_flat(t, ret_flat(PG_GETARG_DATUM(1)));
-	PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));
+	PG_RETURN_DATUM(ret_return(fcinfo, t));
 }
 
 /* ---------- accessors ---------- */
@@ -1220,21 +1254,21 @@ static Datum
 ret_from_flat_bytes(RetFlat *f)
 {
 	RetState   *t;
+	RetFlat    *g;
 
 	ret_check(f);
-	t = ret_new(CurrentMemoryContext);
+	t = ret_new(CurrentMemoryContext, 0);
 	t->granularity = f->granularity;
 	t->flags = f->hdr.flags;
 	t->rev_scale = f->rev_scale;
 	ret_merge_flat(t, f);
-	ret_build_flat(t);
-	if ((int64) t->n != f->pairs)
+	g = (RetFlat *) PG_DETOAST_DATUM(EOHPGetRWDatum(&t->hdr));
+	if (g->pairs != f->pairs)
 		ret_corrupt("It lists a customer-period pair twice.");
-	if (((RetFlat *) t->flat)->customers != f->customers ||
-		(f->pairs > 0 && (((RetFlat *) t->flat)->first_period != f->first_period ||
-						  ((RetFlat *) t->flat)->last_period != f->last_period)))
+	if (g->customers != f->customers ||
+		(f->pairs > 0 && (g->first_period != f->first_period || g->last_period != f->last_period)))
 		ret_corrupt("Its customer count or period range does not match its pairs.");
-	return PointerGetDatum(PG_DETOAST_DATUM(EOHPGetRWDatum(&t->hdr)));
+	return PointerGetDatum(g);
 }
 
 /* A flat summary from its header fields and pair list, checked and canonical. */
