@@ -9,9 +9,10 @@
  * bytes, then a splitmix64 finaliser: the same on every platform).
  *
  * While aggregating, a big state is an expanded object holding an array of
- * pairs, appended to and compacted (sorted, duplicates merged) once it holds
- * twice the distinct pairs last counted, so it stays within about three
- * times their number (see ret_full).  Flat, the pairs are sorted
+ * pairs, appended to and compacted (the new pairs sorted and merged into the
+ * sorted ones, duplicates summed) once it holds twice the distinct pairs
+ * last counted (see ret_full); a small one stays flat (see heartbeat.h).
+ * Flat, the pairs are sorted
  * by customer and period and written as varints: per customer a key delta,
  * a period count, period gaps and, with revenue, the amounts scaled to the
  * largest number of decimals seen.  Equal sets of pairs give equal bytes.
@@ -296,13 +297,16 @@ revenue_overflow(void)
 #define PER_ORD(p) ((uint64) ((uint32) (p) ^ 0x80000000u))
 
 /*
- * Sorts set[0..n) by (key, period).  LSD radix sort, 11 bits a pass (2048
+ * Compaction sorts only the pairs added since the last one, set[sorted..n),
+ * then merges them into the sorted prefix in place from the back: the extra
+ * buffer holds the new pairs only.  Few pairs, or pairs nearly in order (a
+ * small state read back from its flat form plus one), take an insertion sort
+ * of the whole set instead.
+ *
+ * The sort of the new pairs is an LSD radix sort, 11 bits a pass (2048
  * buckets: the scatter stays in cache).  One first pass finds which bits
  * vary at all; digits without any are skipped, so customer ids and periods
- * that use few bits cost few passes.  The second buffer is allocated for
- * the sort and freed after it: a state holds one array between sorts.  A
- * few pairs, or pairs nearly in order (a small state read back from its
- * flat form plus one), take an insertion sort.
+ * that use few bits cost few passes.
  */
 #define RADIX_BITS 11
 #define RADIX_SIZE (1 << RADIX_BITS)
@@ -332,29 +336,23 @@ ret_insertion_sort(RetState *t)
 	}
 }
 
-static void
-ret_radix_sort(RetState *t)
+/*
+ * Sorts src[0..n) (and srev alongside unless NULL) using dst (and drev) of
+ * the same length as the second buffer.  Returns true when the result ended
+ * in dst.
+ */
+static bool
+pairs_radix_sort(Pair *src, int64 *srev, Pair *dst, int64 *drev, uint64 n)
 {
-	uint64		n = t->n,
-				k;
-	Pair	   *src = t->set,
-			   *dst;
-	int64	   *srev = t->rev,
-			   *drev = NULL;
+	uint64		k;
 	uint64		count[RADIX_SIZE];
 	uint64		kor = 0,
 				kand = ~UINT64CONST(0),
 				por = 0,
 				pand = ~UINT64CONST(0);
 	int			pass;
+	bool		swapped = false;
 
-	if (n < 2)
-		return;
-	if (n <= 64 || (n - t->sorted <= 16 && n <= 4096))
-	{
-		ret_insertion_sort(t);
-		return;
-	}
 	for (k = 0; k < n; k++)
 	{
 		kor |= KEY_ORD(src[k].key);
@@ -362,9 +360,6 @@ ret_radix_sort(RetState *t)
 		por |= PER_ORD(src[k].period);
 		pand &= PER_ORD(src[k].period);
 	}
-	dst = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * n, MCXT_ALLOC_HUGE);
-	if (srev)
-		drev = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(int64) * n, MCXT_ALLOC_HUGE);
 	/* periods: 3 digits of 32 bits, then keys: 6 digits of 64 */
 	for (pass = 0; pass < 9; pass++)
 	{
@@ -408,20 +403,65 @@ ret_radix_sort(RetState *t)
 			dst = tmp;
 			srev = drev;
 			drev = rtmp;
+			swapped = !swapped;
 		}
 	}
-	/* the result back in the state's own array, the other one freed */
-	if (src != t->set)
+	return swapped;
+}
+
+/* Sorts set[0..n): the new pairs apart, then merged into the sorted ones. */
+static void
+ret_sort(RetState *t)
+{
+	uint64		p = t->sorted,
+				m = t->n - p,
+				k,
+				w;
+	Pair	   *b,
+			   *set = t->set;
+	int64	   *brev = NULL,
+			   *rev = t->rev;
+
+	if (t->n <= 64 || (m <= 16 && t->n <= 4096))
 	{
-		memcpy(t->set, src, sizeof(Pair) * n);
-		if (srev)
-			memcpy(t->rev, srev, sizeof(int64) * n);
-		dst = src;
-		drev = srev;
+		ret_insertion_sort(t);
+		return;
 	}
-	pfree(dst);
-	if (drev)
-		pfree(drev);
+	b = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * m, MCXT_ALLOC_HUGE);
+	if (rev)
+		brev = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(int64) * m, MCXT_ALLOC_HUGE);
+	/* the new pairs, sorted, into b */
+	if (!pairs_radix_sort(set + p, rev ? rev + p : NULL, b, brev, m))
+	{
+		memcpy(b, set + p, sizeof(Pair) * m);
+		if (rev)
+			memcpy(brev, rev + p, sizeof(int64) * m);
+	}
+	/* merge from the back: the write position never passes an unread pair */
+	w = t->n;
+	k = m;
+	while (k > 0)
+	{
+		if ((w & 0xFFFFF) == 0)
+			CHECK_FOR_INTERRUPTS();
+		if (p > 0 && PAIR_LESS(b[k - 1], set[p - 1]))
+		{
+			p--;
+			set[--w] = set[p];
+			if (rev)
+				rev[w] = rev[p];
+		}
+		else
+		{
+			k--;
+			set[--w] = b[k];
+			if (rev)
+				rev[w] = brev[k];
+		}
+	}
+	pfree(b);
+	if (brev)
+		pfree(brev);
 }
 
 /* Half as much room again (arrays copied by repalloc peak at 2.5 times). */
@@ -441,7 +481,7 @@ ret_compact(RetState *t)
 	uint64		k,
 				w = 0;
 
-	ret_radix_sort(t);
+	ret_sort(t);
 	for (k = 0; k < t->n; k++)
 	{
 		if (w > 0 && t->set[w - 1].key == t->set[k].key && t->set[w - 1].period == t->set[k].period)
@@ -814,6 +854,16 @@ ret_merge_flat(RetState *t, const RetFlat *f)
 				revenue_overflow();
 	}
 	ret_walk(f, merge_customer, &m);
+	/* read into an empty state, the pairs are sorted when they were in order */
+	if (t->sorted == 0)
+	{
+		uint64		k;
+
+		for (k = 1; k < t->n && PAIR_LESS(t->set[k - 1], t->set[k]); k++)
+			;
+		if (k >= t->n)
+			t->sorted = t->n;
+	}
 }
 
 static pg_attribute_always_inline RetState *
