@@ -96,7 +96,7 @@ store_densify(Sketch *s, SketchStore *st, int32 lo, int32 hi)
  * The count of bucket i, made room for: found or inserted in a sparse
  * store, which turns dense once it is full with 16 buckets or more and a
  * dense array would be no bigger, or at SKETCH_SPARSE_MAX buckets; a dense
- * store grows toward i (at least doubling).
+ * store grows toward i (by half its length at least).
  */
 int64 *
 store_slot(Sketch *s, SketchStore *st, int32 i)
@@ -157,7 +157,7 @@ store_slot(Sketch *s, SketchStore *st, int32 i)
 
 		lo = Min(st->offset, i);
 		hi = Max(st->offset + st->len, i + 1);
-		newlen = Max(st->len * 2, hi - lo);
+		newlen = Max(st->len + st->len / 2, hi - lo);
 		/* grow toward the side that needed it */
 		if (i < st->offset)
 			lo = hi - newlen;

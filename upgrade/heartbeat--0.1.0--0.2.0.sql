@@ -3,6 +3,7 @@
 -- type in their bodies (safe under any search_path, heartbeat off it too).
 -- retention_agg over timestamptz is marked STABLE, like its transition
 -- function (it reads TimeZone), so postgres_fdw does not ship it.
+-- The growing aggregates declare their state size (SSPACE) for the planner.
 -- The other 0.2.0 changes are in the C library or only matter when the
 -- install script runs, so there is nothing else to redo here.
 
@@ -13,6 +14,21 @@ UPDATE pg_catalog.pg_proc p SET provolatile = 's'
  WHERE a.aggfnoid OPERATOR(pg_catalog.=) p.oid AND t.oid OPERATOR(pg_catalog.=) a.aggtransfn
    AND t.provolatile OPERATOR(pg_catalog.=) 's'
    AND p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace;
+
+-- SSPACE of the aggregates whose state grows with the rows (every ticket,
+-- cycle and retention aggregate but avg_ticket and avg_cycle, the moving
+-- ones), as the 0.2.0 install script declares them.  CREATE AGGREGATE
+-- cannot redefine an aggregate that views may use, and ALTER AGGREGATE
+-- does not set it.
+UPDATE pg_catalog.pg_aggregate a
+   SET aggtransspace = CASE WHEN a.aggtranstype OPERATOR(pg_catalog.=) '@extschema@.retention_summary'::pg_catalog.regtype
+                            THEN 1048576 ELSE 16384 END
+  FROM pg_catalog.pg_proc p
+ WHERE a.aggfnoid OPERATOR(pg_catalog.=) p.oid
+   AND p.pronamespace OPERATOR(pg_catalog.=) '@extschema@'::pg_catalog.regnamespace
+   AND a.aggminvtransfn OPERATOR(pg_catalog.=) 0
+   AND a.aggtranstype OPERATOR(pg_catalog.=) ANY (ARRAY['@extschema@.ticket_summary', '@extschema@.cycle_summary',
+                                                          '@extschema@.retention_summary']::pg_catalog.regtype[]);
 
 -- ---------------------------------------------------------------------------
 -- pulse(): the whole heartbeat of a deals table, one row per period.
