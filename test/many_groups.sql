@@ -6,12 +6,8 @@
 SELECT plan(23);
 SET LOCAL max_parallel_workers_per_gather = 0;
 \ir lib/plan_of.psql
-CREATE FUNCTION analyzed(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE l text; r text := '';
-BEGIN
-  FOR l IN EXECUTE 'EXPLAIN (ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP r := r || l || E'\n'; END LOOP;
-  RETURN r;
-END $$;
+CREATE FUNCTION analyzed(q text) RETURNS text LANGUAGE sql
+  AS $$ SELECT plan_of(q, 'ANALYZE, VERBOSE, COSTS OFF, TIMING OFF, SUMMARY OFF') $$;
 
 -- ---------------------------------------------------------------------------
 -- The same bytes from every strategy.  Groups of 1 to 80 rows cross the
@@ -57,24 +53,22 @@ INSERT INTO aggs VALUES
   ($$retention_agg('day', customer, opened)$$, 'retention_summary_send'),
   ($$retention_agg('week', customer::text, opened, revenue)$$, 'retention_summary_send');
 CREATE TEMP TABLE ref AS SELECT agg, fp(agg, send, true) f FROM aggs;
+-- The aggregates whose bytes differ from the reference under the settings at hand.
+CREATE FUNCTION differing() RETURNS text[] LANGUAGE sql
+  AS $$ SELECT array_agg(a.agg ORDER BY a.agg) FILTER (WHERE fp(a.agg, a.send) IS DISTINCT FROM r.f)
+          FROM aggs a JOIN ref r USING (agg) $$;
 
 SET LOCAL enable_sort = off;
 SET LOCAL work_mem = '256MB';
 SELECT matches(plan_of('SELECT grp, ticket_agg(amount) FROM t GROUP BY grp'), 'HashAggregate', 'hash aggregation in memory:');
-SELECT is(array_agg(a.agg ORDER BY a.agg) FILTER (WHERE fp(a.agg, a.send) IS DISTINCT FROM r.f), NULL::text[],
-          '  the same bytes as one state per group in a window')
-  FROM aggs a JOIN ref r USING (agg);
+SELECT is(differing(), NULL, '  the same bytes as one state per group in a window');
 SET LOCAL work_mem = '64kB';
 SELECT matches(analyzed('SELECT grp, ticket_agg(amount) FROM t GROUP BY grp'), 'Batches: [0-9]{2,}', 'hash aggregation spilling to disk:');
-SELECT is(array_agg(a.agg ORDER BY a.agg) FILTER (WHERE fp(a.agg, a.send) IS DISTINCT FROM r.f), NULL::text[],
-          '  the same bytes')
-  FROM aggs a JOIN ref r USING (agg);
+SELECT is(differing(), NULL, '  the same bytes');
 RESET enable_sort;
 SET LOCAL enable_hashagg = off;
 SELECT matches(plan_of('SELECT grp, ticket_agg(amount) FROM t GROUP BY grp'), 'GroupAggregate', 'sorted aggregation:');
-SELECT is(array_agg(a.agg ORDER BY a.agg) FILTER (WHERE fp(a.agg, a.send) IS DISTINCT FROM r.f), NULL::text[],
-          '  the same bytes')
-  FROM aggs a JOIN ref r USING (agg);
+SELECT is(differing(), NULL, '  the same bytes');
 RESET enable_hashagg;
 SET LOCAL enable_sort = off;
 SET LOCAL work_mem = '256MB';
@@ -83,9 +77,7 @@ SET LOCAL parallel_tuple_cost = 0;
 SET LOCAL min_parallel_table_scan_size = 0;
 SET LOCAL max_parallel_workers_per_gather = 2;
 SELECT matches(plan_of('SELECT grp, ticket_agg(amount) FROM t GROUP BY grp'), 'Partial HashAggregate', 'parallel partial hash aggregation (combine):');
-SELECT is(array_agg(a.agg ORDER BY a.agg) FILTER (WHERE fp(a.agg, a.send) IS DISTINCT FROM r.f), NULL::text[],
-          '  the same bytes')
-  FROM aggs a JOIN ref r USING (agg);
+SELECT is(differing(), NULL, '  the same bytes');
 SET LOCAL max_parallel_workers_per_gather = 0;
 
 -- rollup: the combine function as a transition, small states merged.
@@ -166,13 +158,7 @@ SET LOCAL work_mem = '4MB';
 SET LOCAL hash_mem_multiplier = 2;
 SELECT matches(plan_of('SELECT h, ticket_agg_unsized(amount) FROM s5 GROUP BY h'), '^HashAggregate\n +Group Key: h\n +->',
                'a ticket aggregate without SSPACE: one in-memory hash table');
-CREATE FUNCTION planned(q text) RETURNS text LANGUAGE plpgsql AS $$    -- with costs: planned partitions show
-DECLARE l text; r text := '';
-BEGIN
-  FOR l IN EXECUTE 'EXPLAIN ' || q LOOP r := r || l || E'\n'; END LOOP;
-  RETURN r;
-END $$;
-SELECT matches(planned('SELECT h, ticket_agg(amount) FROM s5 GROUP BY h'), 'Planned Partitions: [1-9]|GroupAggregate',
+SELECT matches(plan_of('SELECT h, ticket_agg(amount) FROM s5 GROUP BY h', 'COSTS ON'), 'Planned Partitions: [1-9]|GroupAggregate',
                'ticket_agg (SSPACE 16 kB): hash aggregation planned to spill, or sorted');
 SELECT matches(plan_of($$SELECT h, retention_agg_unsized('day', customer, opened) FROM s5 GROUP BY h$$), '^HashAggregate',
                'a retention aggregate without SSPACE: hash aggregation');

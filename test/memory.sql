@@ -15,13 +15,8 @@ INSERT INTO q VALUES
 -- The outer query uses each aggregate's result: were it only counting rows,
 -- the planner would drop the aggregate (EXPLAIN VERBOSE would show a NULL
 -- constant in its place) and nothing would be measured.
-CREATE FUNCTION verbose_plan(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE l text; r text := '';
-BEGIN
-  FOR l IN EXECUTE 'EXPLAIN (VERBOSE, COSTS OFF) ' || q LOOP r := r || l || E'\n'; END LOOP;
-  RETURN r;
-END $$;
-SELECT matches(verbose_plan(sql), pattern, name || ': the aggregate is computed (EXPLAIN VERBOSE)')
+\ir lib/plan_of.psql
+SELECT matches(plan_of(sql, 'VERBOSE, COSTS OFF'), pattern, name || ': the aggregate is computed (EXPLAIN VERBOSE)')
   FROM q JOIN (VALUES ('ticket_agg over 1,000,000 groups', 'HashAggregate\n +Output: i\.i, ticket_agg\(\(i\.i\)::numeric\)'),
                       ('cycle_agg and conversion_agg over 1,000,000 groups', 'HashAggregate\n +Output: i\.i, cycle_agg\(.*conversion_agg\('),
                       ('moving avg_ticket over 1,000,000 rows', 'WindowAgg\n +Output: avg_ticket\(\(i\.i\)::numeric\) OVER')) p(name, pattern) USING (name)
