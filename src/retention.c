@@ -422,6 +422,8 @@ ret_sort(RetState *t)
 	int64	   *brev = NULL,
 			   *rev = t->rev;
 
+	if (m == 0)
+		return;
 	if (t->n <= 64 || (m <= 16 && t->n <= 4096))
 	{
 		ret_insertion_sort(t);

@@ -61,6 +61,19 @@ store_alloc(Sketch *s, SketchStore *st, int32 len, bool sparse)
 	st->len = len;
 }
 
+/* A sparse store's buckets moved into its new, bigger arrays. */
+static void
+store_move_sparse(SketchStore *st, SketchStore *old)
+{
+	if (old->nsparse > 0)
+	{
+		memcpy(st->counts, old->counts, sizeof(int64) * old->nsparse);
+		memcpy(st->index, old->index, sizeof(int32) * old->nsparse);
+	}
+	if (old->len > 0)
+		pfree(old->counts);
+}
+
 /* Room for n buckets in a sparse store: a flat sketch about to be read in. */
 static void
 store_reserve_sparse(Sketch *s, SketchStore *st, uint64 n)
@@ -70,10 +83,7 @@ store_reserve_sparse(Sketch *s, SketchStore *st, uint64 n)
 	if (st->nsparse < 0 || n <= (uint64) st->len || n > SKETCH_SPARSE_MAX)
 		return;
 	store_alloc(s, st, (int32) n, true);
-	memcpy(st->counts, old.counts, sizeof(int64) * old.nsparse);
-	memcpy(st->index, old.index, sizeof(int32) * old.nsparse);
-	if (old.len > 0)
-		pfree(old.counts);
+	store_move_sparse(st, &old);
 }
 
 /* Turn a sparse store dense over [lo, hi). */
@@ -138,10 +148,7 @@ store_slot(Sketch *s, SketchStore *st, int32 i)
 				return &st->counts[i - st->offset];
 			}
 			store_alloc(s, st, newlen, true);
-			memcpy(st->counts, old.counts, sizeof(int64) * old.nsparse);
-			memcpy(st->index, old.index, sizeof(int32) * old.nsparse);
-			if (old.len > 0)
-				pfree(old.counts);
+			store_move_sparse(st, &old);
 		}
 		memmove(&st->counts[a + 1], &st->counts[a], sizeof(int64) * (st->nsparse - a));
 		memmove(&st->index[a + 1], &st->index[a], sizeof(int32) * (st->nsparse - a));
