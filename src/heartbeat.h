@@ -58,13 +58,14 @@ hb_in_aggregate(FunctionCallInfo fcinfo)
 /*
  * Growing states (tickets, cycles, retention) take one of two forms in an
  * aggregate:
- *  - small (fewer than HB_SMALL_ROWS rows and at most HB_SMALL_BYTES flat):
- *    the flat summary itself, as the executor keeps it in the aggregate
- *    context.  Each call reads it into a working state in per-call memory
- *    and writes the result back over it when the size is unchanged (the
- *    executor then keeps it as is), else into a new value the executor
- *    copies.  No memory context and no block per group: a hash aggregate of
- *    a million small groups holds a million small values.
+ *  - small (read with fewer than HB_SMALL_ROWS rows and at most
+ *    HB_SMALL_BYTES flat, so up to HB_SMALL_ROWS rows): the flat summary
+ *    itself, as the executor keeps it in the aggregate context.  Each call
+ *    reads it into a working state in per-call memory and writes the result
+ *    back over it when the size is unchanged (the executor then keeps it as
+ *    is), else into a new value the executor copies.  No memory context
+ *    and no block per group: a hash aggregate of a million small groups
+ *    holds a million small values.
  *  - big: an expanded object (utils/expandeddatum.h) updated in place.  The
  *    executor hands the read-write pointer a transition function returned
  *    back to it on the next row; hb_rw_state() recognises it.  Every big
