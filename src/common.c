@@ -151,8 +151,9 @@ hb_state_home(FunctionCallInfo fcinfo, Size flat_size, uint64 rows)
 	return hb_states_context(agg);
 }
 
+/* A state just built: adopted by the aggregate if big, else flattened. */
 Datum
-hb_state_return(FunctionCallInfo fcinfo, ExpandedObjectHeader *state)
+hb_state_return_new(FunctionCallInfo fcinfo, ExpandedObjectHeader *state)
 {
 	MemoryContext agg = NULL;
 	Pointer		old = PG_ARGISNULL(0) ? NULL : DatumGetPointer(PG_GETARG_DATUM(0));

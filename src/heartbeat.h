@@ -110,8 +110,20 @@ hb_rw_state(FunctionCallInfo fcinfo, const ExpandedObjectMethods *methods)
  * (small, or not called by an aggregate: flattened when returned).
  */
 extern MemoryContext hb_state_home(FunctionCallInfo fcinfo, Size flat_size, uint64 rows);
-/* What a transition or combine function returns for its state. */
-extern Datum hb_state_return(FunctionCallInfo fcinfo, ExpandedObjectHeader *state);
+/*
+ * What a transition or combine function returns for its state: argument 0
+ * itself when that was our read-write object (inline: every row of a big
+ * state), else hb_state_return_new(): a state built this call.
+ */
+extern Datum hb_state_return_new(FunctionCallInfo fcinfo, ExpandedObjectHeader *state);
+
+static inline Datum
+hb_state_return(FunctionCallInfo fcinfo, ExpandedObjectHeader *state)
+{
+	if (!PG_ARGISNULL(0) && DatumGetPointer(PG_GETARG_DATUM(0)) == state->eoh_rw_ptr)
+		return PG_GETARG_DATUM(0);
+	return hb_state_return_new(fcinfo, state);
+}
 
 /* a + b for counts; ERROR instead of wrapping.  Inline: it runs per row. */
 extern void hb_count_overflow(const char *typname) pg_attribute_noreturn();

@@ -12,10 +12,10 @@
  * pairs, appended to and compacted (the new pairs sorted and merged into the
  * sorted ones, duplicates summed) once it holds twice the distinct pairs
  * last counted (see ret_full); a small one stays flat (see heartbeat.h).
- * Flat, the pairs are sorted
- * by customer and period and written as varints: per customer a key delta,
- * a period count, period gaps and, with revenue, the amounts scaled to the
- * largest number of decimals seen.  Equal sets of pairs give equal bytes.
+ * Flat, the pairs are sorted by customer and period and written as
+ * varints: per customer a key delta, a period count, period gaps and, with
+ * revenue, the amounts scaled to the largest number of decimals seen.
+ * Equal sets of pairs give equal bytes.
  */
 #include "heartbeat.h"
 

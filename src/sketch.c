@@ -58,7 +58,8 @@ store_alloc(Sketch *s, SketchStore *st, int32 len, bool sparse)
 
 	st->counts = MemoryContextAllocZero(s->cxt, size);
 	st->index = sparse ? (int32 *) (st->counts + len) : NULL;
-	st->len = len;
+	st->cap = len;
+	st->len = sparse ? 0 : len;
 }
 
 /* A sparse store's buckets moved into its new, bigger arrays. */
@@ -70,7 +71,7 @@ store_move_sparse(SketchStore *st, SketchStore *old)
 		memcpy(st->counts, old->counts, sizeof(int64) * old->nsparse);
 		memcpy(st->index, old->index, sizeof(int32) * old->nsparse);
 	}
-	if (old->len > 0)
+	if (old->cap > 0)
 		pfree(old->counts);
 }
 
@@ -80,7 +81,7 @@ store_reserve_sparse(Sketch *s, SketchStore *st, uint64 n)
 {
 	SketchStore old = *st;
 
-	if (st->nsparse < 0 || n <= (uint64) st->len || n > SKETCH_SPARSE_MAX)
+	if (st->nsparse < 0 || n <= (uint64) st->cap || n > SKETCH_SPARSE_MAX)
 		return;
 	store_alloc(s, st, (int32) n, true);
 	store_move_sparse(st, &old);
@@ -98,7 +99,7 @@ store_densify(Sketch *s, SketchStore *st, int32 lo, int32 hi)
 	st->nsparse = -1;
 	for (k = 0; k < old.nsparse; k++)
 		st->counts[old.index[k] - lo] = old.counts[k];
-	if (old.len > 0)
+	if (old.cap > 0)
 		pfree(old.counts);
 }
 
@@ -133,13 +134,13 @@ store_slot(Sketch *s, SketchStore *st, int32 i)
 		}
 		if (a < st->nsparse && st->index[a] == i)
 			return &st->counts[a];
-		if (st->nsparse == st->len)
+		if (st->nsparse == st->cap)
 		{
 			SketchStore old = *st;
 
 			lo = st->nsparse > 0 ? Min(st->index[0], i) : i;
 			hi = st->nsparse > 0 ? Max(st->index[st->nsparse - 1], i) + 1 : i + 1;
-			newlen = Max(2 * st->len, 4);
+			newlen = Max(2 * st->cap, 4);
 			if ((st->nsparse >= 16 &&
 				 (int64) (hi - lo) * sizeof(int64) <= (Size) newlen * (sizeof(int64) + sizeof(int32))) ||
 				st->nsparse >= SKETCH_SPARSE_MAX)

@@ -38,8 +38,9 @@
 typedef struct SketchStore
 {
 	int32		nsparse;		/* sparse: buckets in use; dense: -1 */
-	int32		len;			/* allocated length of counts (and index) */
+	int32		cap;			/* allocated length of counts (and index) */
 	int32		offset;			/* dense: bucket index of counts[0] */
+	int32		len;			/* dense: cap; sparse: 0 (no index is in range) */
 	int32	   *index;			/* sparse: index of counts[k], ascending */
 	int64	   *counts;
 } SketchStore;
@@ -95,7 +96,7 @@ sketch_store_add(Sketch *s, SketchStore *st, int32 i, int64 n, const char *typna
 {
 	int64	   *c;
 
-	if (likely(st->nsparse < 0 && i >= st->offset && i < st->offset + st->len))
+	if (likely((uint32) (i - st->offset) < (uint32) st->len))
 		c = &st->counts[i - st->offset];
 	else
 		c = store_slot(s, st, i);
