@@ -2,11 +2,15 @@
 # heartbeat benchmark: each heartbeat function against its plain-SQL
 # equivalent, in the same session, alternating which goes first, RUNS times;
 # prints medians and ratios.  Usage (inside a cluster, e.g. via `make bench`):
-#   bench/bench.sh [N deals, default 5000000] [RUNS, default 7]
+#   bench/bench.sh [N deals, default 5000000] [RUNS, default 7] [SECTIONS]
+# SECTIONS, comma-separated, default all: cases (against plain SQL),
+# parallel (2 workers against none), groups (many groups against avg()).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-5000000}
 RUNS=${2:-7}
+SECTIONS=${3:-cases,parallel,groups}
+section() { [[ ",$SECTIONS," == *",$1,"* ]]; }
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 
 echo "heartbeat bench: $N deals, $RUNS alternating runs per pair, medians"
@@ -75,22 +79,59 @@ report() {
     printf '| %s | %.1f | %.1f | %.2f |\n' "$name" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')"
 }
 
-echo
-echo "| case | heartbeat ms | plain SQL ms | ratio (heartbeat / plain) |"
-echo "|---|---:|---:|---:|"
-while IFS='|' read -r name settings hq pq; do
-    [ -n "$name" ] || continue
-    report "$name" "$(time_pair "$settings" "$hq" "$settings" "$pq")"
-done <<<"$CASES"
+if section cases; then
+    echo
+    echo "| case | heartbeat ms | plain SQL ms | ratio (heartbeat / plain) |"
+    echo "|---|---:|---:|---:|"
+    while IFS='|' read -r name settings hq pq; do
+        [ -n "$name" ] || continue
+        report "$name" "$(time_pair "$settings" "$hq" "$settings" "$pq")"
+    done <<<"$CASES"
+fi
 
-echo
-echo "| case | 2 workers ms | no workers ms | ratio (2 workers / none) |"
-echo "|---|---:|---:|---:|"
-while IFS='|' read -r name q; do
-    report "$name" "$(time_pair "SET max_parallel_workers_per_gather = 2" "$q" "SET max_parallel_workers_per_gather = 0" "$q")"
-done <<<"$PARALLEL"
-echo
-while IFS='|' read -r name q; do
-    echo "$name: $("${PSQL[@]}" -At -c "SET max_parallel_workers_per_gather = 2" \
-        -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $q" | grep -E 'Workers (Planned|Launched)' | sed 's/^ *//' | paste -sd, -)"
-done <<<"$PARALLEL"
+if section parallel; then
+    echo
+    echo "| case | 2 workers ms | no workers ms | ratio (2 workers / none) |"
+    echo "|---|---:|---:|---:|"
+    while IFS='|' read -r name q; do
+        report "$name" "$(time_pair "SET max_parallel_workers_per_gather = 2" "$q" "SET max_parallel_workers_per_gather = 0" "$q")"
+    done <<<"$PARALLEL"
+    echo
+    while IFS='|' read -r name q; do
+        echo "$name: $("${PSQL[@]}" -At -c "SET max_parallel_workers_per_gather = 2" \
+            -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $q" | grep -E 'Workers (Planned|Launched)' | sed 's/^ *//' | paste -sd, -)"
+    done <<<"$PARALLEL"
+fi
+
+# Many groups: the first million deals grouped 10,000, 100,000 and 1,000,000
+# ways (100, 10 and 1 rows a group), each heartbeat aggregate against avg()
+# grouped the same way, at work_mem 4MB and 1GB.  The outer count() uses the
+# aggregate, so the planner cannot drop it.  The last column is the plan each
+# side got (HashAggregate batches, or GroupAggregate over a sort).
+if section groups; then
+    "${PSQL[@]}" -c "DROP TABLE IF EXISTS bench_groups" \
+        -c "CREATE TABLE bench_groups AS SELECT id % 10000 AS g10k, id % 100000 AS g100k, id AS g1m, amount, opened_at, closed_at, customer_id FROM deals ORDER BY id LIMIT 1000000" \
+        -c "VACUUM ANALYZE bench_groups"
+    plan_shape() {
+        "${PSQL[@]}" -At -c "$1" -c "EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) $2" |
+            grep -oE 'HashAggregate|GroupAggregate|Batches: [0-9]+' | paste -sd' ' - | sed 's/HashAggregate Batches: /Hash x/; s/GroupAggregate/Sort/'
+    }
+    echo
+    echo "| aggregate, groups, work_mem | heartbeat ms | avg() ms | ratio (heartbeat / avg) | plans (heartbeat / avg) |"
+    echo "|---|---:|---:|---:|---|"
+    for wm in 4MB 1GB; do
+        for g in g10k g100k g1m; do
+            while IFS='|' read -r name hb avg; do
+                settings="SET max_parallel_workers_per_gather = 0; SET work_mem = '$wm'"
+                hq="SELECT count(s) FROM (SELECT $g, $hb s FROM bench_groups GROUP BY 1) q"
+                pq="SELECT count(s) FROM (SELECT $g, $avg s FROM bench_groups GROUP BY 1) q"
+                row=$(report "$name, ${g#g}, $wm" "$(time_pair "$settings" "$hq" "$settings" "$pq")")
+                echo "$row $(plan_shape "$settings" "$hq") / $(plan_shape "$settings" "$pq") |"
+            done <<'SQL'
+ticket_agg vs avg(amount)|heartbeat.ticket_agg(amount)|avg(amount)
+cycle_agg vs avg(closed_at - opened_at)|heartbeat.cycle_agg(opened_at, closed_at)|avg(closed_at - opened_at)
+retention_agg vs avg(customer_id)|heartbeat.retention_agg('month', customer_id, opened_at, 'UTC')|avg(customer_id)
+SQL
+        done
+    done
+fi

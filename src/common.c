@@ -80,20 +80,105 @@ hb_inverse_missing(const char *fn)
 			 errhint("Inverse transition functions serve moving-window aggregates; use the aggregate with OVER (... ROWS ...) instead.")));
 }
 
-MemoryContext
-hb_state_parent(FunctionCallInfo fcinfo)
+/*
+ * The one child context of an aggregate context that holds all our big
+ * states there (see heartbeat.h).  A backend-wide list finds it; a reset
+ * callback drops the entry when the aggregate context is reset or deleted
+ * (its children go with it), so no entry outlives its context.
+ */
+typedef struct HbStates
 {
-	MemoryContext parent = CurrentMemoryContext;
+	MemoryContextCallback cb;
+	MemoryContext parent;		/* the aggregate context */
+	MemoryContext cxt;			/* our child of it */
+	struct HbStates *next;
+} HbStates;
 
-	if (hb_in_aggregate(fcinfo))
-		(void) AggCheckCallContext(fcinfo, &parent);
-	return parent;
+static HbStates *hb_states = NULL;	/* most recently used first */
+
+static void
+hb_states_gone(void *arg)
+{
+	HbStates  **p;
+
+	for (p = &hb_states; *p != NULL; p = &(*p)->next)
+		if (*p == (HbStates *) arg)
+		{
+			*p = (*p)->next;
+			return;
+		}
+}
+
+static MemoryContext
+hb_states_context(MemoryContext parent)
+{
+	HbStates  **p,
+			   *s;
+	MemoryContext cxt;
+
+	for (p = &hb_states; (s = *p) != NULL; p = &s->next)
+		if (s->parent == parent && MemoryContextGetParent(s->cxt) == parent)
+		{
+			*p = s->next;		/* move to the front */
+			s->next = hb_states;
+			hb_states = s;
+			return s->cxt;
+		}
+	/* blocks from 1 kB, doubling: small for one group, few for many */
+	cxt = AllocSetContextCreate(parent, "heartbeat states", ALLOCSET_START_SMALL_SIZES);
+	s = MemoryContextAlloc(cxt, sizeof(HbStates));
+	s->parent = parent;
+	s->cxt = cxt;
+	s->cb.func = hb_states_gone;
+	s->cb.arg = s;
+	MemoryContextRegisterResetCallback(cxt, &s->cb);
+	s->next = hb_states;
+	hb_states = s;
+	return cxt;
 }
 
 MemoryContext
-hb_state_context(MemoryContext parent)
+hb_state_home(FunctionCallInfo fcinfo, Size flat_size, uint64 rows)
 {
-	return AllocSetContextCreate(parent, "heartbeat summary", ALLOCSET_SMALL_SIZES);
+	MemoryContext agg;
+	int			kind;
+
+	if (!hb_in_aggregate(fcinfo))
+		return CurrentMemoryContext;
+	kind = AggCheckCallContext(fcinfo, &agg);
+	if (kind == AGG_CONTEXT_AGGREGATE && flat_size <= HB_SMALL_BYTES && rows < HB_SMALL_ROWS)
+		return CurrentMemoryContext;	/* stays small */
+	return hb_states_context(agg);
+}
+
+/* A state just built: adopted by the aggregate if big, else flattened. */
+Datum
+hb_state_return_new(FunctionCallInfo fcinfo, ExpandedObjectHeader *state)
+{
+	MemoryContext agg = NULL;
+	Pointer		old = PG_ARGISNULL(0) ? NULL : DatumGetPointer(PG_GETARG_DATUM(0));
+	Size		size;
+	void	   *flat;
+
+	if (hb_in_aggregate(fcinfo))
+	{
+		(void) AggCheckCallContext(fcinfo, &agg);
+		if (MemoryContextGetParent(state->eoh_context) == agg)
+			return EOHPGetRWDatum(state);	/* big: adopted as is */
+	}
+	size = EOH_get_flat_size(state);
+
+	/*
+	 * Small, or no aggregate: flat.  An aggregate's argument 0 is its own
+	 * value in the aggregate context (nodeAgg.c): when the size is the same,
+	 * write over it and the executor keeps it without a copy.
+	 */
+	if (agg != NULL && old != NULL && VARATT_IS_4B_U(old) && VARSIZE(old) == size)
+		flat = old;
+	else
+		flat = palloc(size);
+	EOH_flatten_into(state, flat, size);
+	return PointerGetDatum(flat);
 }
 
 void

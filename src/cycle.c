@@ -10,7 +10,8 @@
  * Percentiles come from the first; Kaplan-Meier survival estimates from
  * both, bucket by bucket, events before censorings within a bucket.
  *
- * The aggregate state is an expanded object, as for tickets.  avg_cycle's
+ * The aggregate state is small and flat, then an expanded object, as for
+ * tickets (see heartbeat.h).  avg_cycle's
  * state is "mean-only" (CYCLE_MEAN_ONLY): counts and sum, exactly
  * invertible for moving windows.
  */
@@ -145,9 +146,8 @@ cycle_check(const CycleFlat *f, const char **sk, const char **end)
 }
 
 static CycleState *
-cycle_new(MemoryContext parent, uint16 flags)
+cycle_new(MemoryContext cxt, uint16 flags)
 {
-	MemoryContext cxt = hb_state_context(parent);
 	CycleState *t = MemoryContextAllocZero(cxt, sizeof(CycleState));
 
 	EOH_init_header(&t->hdr, &cycle_methods, cxt);
@@ -203,9 +203,9 @@ cycle_state(FunctionCallInfo fcinfo)
 	if (t != NULL)
 		return t;
 	if (PG_ARGISNULL(0))		/* called by hand without a state */
-		return cycle_new(hb_state_parent(fcinfo), 0);
+		return cycle_new(CurrentMemoryContext, 0);
 	f = cycle_flat(PG_GETARG_DATUM(0));
-	t = cycle_new(hb_state_parent(fcinfo), f->hdr.flags);
+	t = cycle_new(hb_state_home(fcinfo, VARSIZE(f), (uint64) f->closed + f->open + f->skipped), f->hdr.flags);
 	cycle_merge_flat(t, f);
 	t->flags = f->hdr.flags & CYCLE_MEAN_ONLY;
 	return t;
@@ -280,6 +280,13 @@ cycle_result(CycleState *t)
 	return EOHPGetRWDatum(&t->hdr);
 }
 
+/* What a transition or combine function returns (see hb_state_return). */
+static inline Datum
+cycle_return(FunctionCallInfo fcinfo, CycleState *t)
+{
+	return hb_state_return(fcinfo, &t->hdr);
+}
+
 /* cycle_trans(state, opened timestamptz, closed timestamptz): strict. */
 PG_FUNCTION_INFO_V1(cycle_trans);
 Datum
@@ -293,7 +300,7 @@ cycle_trans(PG_FUNCTION_ARGS)
 		t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
 	else
 		cycle_add(t, o, true, c, false, 0);
-	PG_RETURN_DATUM(cycle_result(t));
+	PG_RETURN_DATUM(cycle_return(fcinfo, t));
 }
 
 /*
@@ -309,15 +316,15 @@ cycle_asof_common(FunctionCallInfo fcinfo, bool o_finite, int64 o, bool c_finite
 
 	t = cycle_state(fcinfo);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
-		PG_RETURN_DATUM(cycle_result(t));
+		PG_RETURN_DATUM(cycle_return(fcinfo, t));
 	check_as_of(a_finite);
 	if (o > a)					/* opened after as_of: not a deal yet */
-		PG_RETURN_DATUM(cycle_result(t));
+		PG_RETURN_DATUM(cycle_return(fcinfo, t));
 	if (!o_finite || (!PG_ARGISNULL(2) && !c_finite))
 		t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
 	else
 		cycle_add(t, o, !PG_ARGISNULL(2), c, true, a);
-	PG_RETURN_DATUM(cycle_result(t));
+	PG_RETURN_DATUM(cycle_return(fcinfo, t));
 }
 
 #define ARG_TS(n) (PG_ARGISNULL(n) ? 0 : PG_GETARG_TIMESTAMPTZ(n))
@@ -355,7 +362,7 @@ cycle_trans_date(PG_FUNCTION_ARGS)
 		t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
 	else
 		cycle_add(t, DAY_US(o), true, DAY_US(c), false, 0);
-	PG_RETURN_DATUM(cycle_result(t));
+	PG_RETURN_DATUM(cycle_return(fcinfo, t));
 }
 
 PG_FUNCTION_INFO_V1(cycle_trans_date_asof);
@@ -393,7 +400,7 @@ cycle_inverse(FunctionCallInfo fcinfo, bool finite, int64 o, int64 c)
 		t->sum -= d;
 		t->sum_days -= d / USECS_PER_DAY;
 	}
-	PG_RETURN_DATUM(cycle_result(t));
+	PG_RETURN_DATUM(cycle_return(fcinfo, t));
 }
 
 PG_FUNCTION_INFO_V1(cycle_inv);
@@ -423,7 +430,7 @@ cycle_combine(PG_FUNCTION_ARGS)
 	CycleState *t = cycle_state(fcinfo);
 
 	cycle_merge_flat(t, cycle_flat(PG_GETARG_DATUM(1)));
-	PG_RETURN_DATUM(cycle_result(t));
+	PG_RETURN_DATUM(cycle_return(fcinfo, t));
 }
 
 /* ---------- reading ---------- */

@@ -101,30 +101,36 @@ COMMENT ON FUNCTION survival_percentile(cycle_summary, double precision) IS
 COMMENT ON FUNCTION close_probability(cycle_summary, interval) IS
     'Kaplan-Meier probability that a deal closes within the given time: 1 - S(within)';
 
--- Aggregates.
+-- Aggregates.  SSPACE: what a grown state takes (two sketches: about 16 kB);
+-- avg_cycle keeps counts and a sum only.
 CREATE AGGREGATE cycle_agg(opened timestamptz, closed timestamptz) (
     SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
     INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE cycle_agg(opened date, closed date) (
     SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
     INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE cycle_agg(opened timestamptz, closed timestamptz, as_of timestamptz) (
     SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
     INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE cycle_agg(opened date, closed date, as_of date) (
     SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
     INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE rollup(cycle_summary) (
     SFUNC = cycle_combine, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
     INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE avg_cycle(opened timestamptz, closed timestamptz) (
@@ -144,11 +150,13 @@ CREATE AGGREGATE avg_cycle(opened date, closed date) (
 CREATE AGGREGATE median_cycle(opened timestamptz, closed timestamptz) (
     SFUNC = cycle_trans, STYPE = cycle_summary, FINALFUNC = median, COMBINEFUNC = cycle_combine,
     INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
     PARALLEL = SAFE
 );
 CREATE AGGREGATE median_cycle(opened date, closed date) (
     SFUNC = cycle_trans, STYPE = cycle_summary, FINALFUNC = median, COMBINEFUNC = cycle_combine,
     INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
     PARALLEL = SAFE
 );
 

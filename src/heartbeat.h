@@ -56,12 +56,36 @@ hb_in_aggregate(FunctionCallInfo fcinfo)
 }
 
 /*
- * Growing states are expanded objects (utils/expandeddatum.h).  The
- * executor passes the read-write pointer a transition function returned
- * back to it on the next row; hb_rw_state() recognises it (NULL otherwise:
- * build a new state under hb_state_parent(), in a context from
- * hb_state_context(), and the executor adopts it without a copy).
+ * Growing states (tickets, cycles, retention) take one of two forms in an
+ * aggregate:
+ *  - small (read with fewer than HB_SMALL_ROWS rows and at most
+ *    HB_SMALL_BYTES flat, so up to HB_SMALL_ROWS rows): the flat summary
+ *    itself, as the executor keeps it in the aggregate context.  Each call
+ *    reads it into a working state in per-call memory and writes the result
+ *    back over it when the size is unchanged (the executor then keeps it as
+ *    is), else into a new value the executor copies.  No memory context
+ *    and no block per group: a hash aggregate of a million small groups
+ *    holds a million small values.
+ *  - big: an expanded object (utils/expandeddatum.h) updated in place.  The
+ *    executor hands the read-write pointer a transition function returned
+ *    back to it on the next row; hb_rw_state() recognises it.  Every big
+ *    state of one aggregate context lives in the same child context of it
+ *    ("heartbeat states"): the executor adopts such an object without a
+ *    copy, and a hash aggregate's memory check, which walks every child
+ *    context as each group is added, stays constant time per group.
+ * A window aggregate's one state is always big.  Build a state with
+ * hb_state_home()'s context and return it with hb_state_return().
+ *
+ * The shared context relies on an invariant of nodeAgg.c and
+ * nodeWindowAgg.c: a transition value is deleted (DeleteExpandedObject,
+ * which deletes its context) only when the transition function returns a
+ * different value; given our read-write object, we always return it.
+ * Results leave the aggregate flattened (datumCopy, or read-only to a final
+ * function), so no read-write pointer to a shared state escapes.
  */
+#define HB_SMALL_ROWS	16
+#define HB_SMALL_BYTES	1024
+
 static inline ExpandedObjectHeader *
 hb_rw_state(FunctionCallInfo fcinfo, const ExpandedObjectMethods *methods)
 {
@@ -77,8 +101,29 @@ hb_rw_state(FunctionCallInfo fcinfo, const ExpandedObjectMethods *methods)
 	}
 	return NULL;
 }
-extern MemoryContext hb_state_parent(FunctionCallInfo fcinfo);
-extern MemoryContext hb_state_context(MemoryContext parent);
+
+/*
+ * The memory context (and expanded object context) of a state built from
+ * argument 0, a flat summary of flat_size bytes holding `rows` rows (a
+ * corrupt, negative count reads as big, then fails its checks): the
+ * aggregate's shared context for a big state, else CurrentMemoryContext
+ * (small, or not called by an aggregate: flattened when returned).
+ */
+extern MemoryContext hb_state_home(FunctionCallInfo fcinfo, Size flat_size, uint64 rows);
+/*
+ * What a transition or combine function returns for its state: argument 0
+ * itself when that was our read-write object (inline: every row of a big
+ * state), else hb_state_return_new(): a state built this call.
+ */
+extern Datum hb_state_return_new(FunctionCallInfo fcinfo, ExpandedObjectHeader *state);
+
+static inline Datum
+hb_state_return(FunctionCallInfo fcinfo, ExpandedObjectHeader *state)
+{
+	if (!PG_ARGISNULL(0) && DatumGetPointer(PG_GETARG_DATUM(0)) == state->eoh_rw_ptr)
+		return PG_GETARG_DATUM(0);
+	return hb_state_return_new(fcinfo, state);
+}
 
 /* a + b for counts; ERROR instead of wrapping.  Inline: it runs per row. */
 pg_noreturn extern void hb_count_overflow(const char *typname);

@@ -8,12 +8,14 @@
  * are bigint (exact) or a 64-bit hash of text or uuid keys (FNV-1a over the
  * bytes, then a splitmix64 finaliser: the same on every platform).
  *
- * While aggregating, the state is an expanded object holding an array of
- * pairs, appended to and compacted by radix sort when full, so it stays
- * within twice the number of distinct pairs.  Flat, the pairs are sorted
- * by customer and period and written as varints: per customer a key delta,
- * a period count, period gaps and, with revenue, the amounts scaled to the
- * largest number of decimals seen.  Equal sets of pairs give equal bytes.
+ * While aggregating, a big state is an expanded object holding an array of
+ * pairs, appended to and compacted (the new pairs sorted and merged into the
+ * sorted ones, duplicates summed) once it holds twice the distinct pairs
+ * last counted (see ret_full); a small one stays flat (see heartbeat.h).
+ * Flat, the pairs are sorted by customer and period and written as
+ * varints: per customer a key delta, a period count, period gaps and, with
+ * revenue, the amounts scaled to the largest number of decimals seen.
+ * Equal sets of pairs give equal bytes.
  */
 #include "heartbeat.h"
 
@@ -37,6 +39,24 @@
 
 /* Periods from the first to the last: at most 40M (daily for 100,000 years). */
 #define MAX_SPAN 40000000
+
+/*
+ * Loops over pairs or periods check for interrupts every 64K steps, so
+ * statement_timeout and cancel stop them within milliseconds; the test of
+ * the step costs nothing measurable.
+ */
+#define INTERRUPTS_EVERY_64K(i) \
+	do { if (((i) & 0xFFFF) == 0) CHECK_FOR_INTERRUPTS(); } while (0)
+
+/*
+ * The same test for loops that move pairs in place, whose state is whole
+ * only once they put it back: true every 64K steps when an interrupt is
+ * pending and would be taken.  The loop then makes its pairs whole, calls
+ * CHECK_FOR_INTERRUPTS() and, should that return, goes on.  False while
+ * interrupts are held off, so no loop keeps repairing.
+ */
+#define INTERRUPT_DUE(i) \
+	(((i) & 0xFFFF) == 0 && INTERRUPTS_PENDING_CONDITION() && INTERRUPTS_CAN_BE_PROCESSED())
 
 #define RET_REVENUE		0x0001	/* pairs carry revenue */
 #define RET_HASHED		0x0002	/* keys are hashes of text or uuid */
@@ -74,18 +94,16 @@ typedef struct RetState
 	int32		rev_scale;
 	uint64		cap;
 	uint64		n;				/* pairs in set[] */
-	uint64		sorted;			/* set[0..sorted) is sorted and distinct */
-	uint64		limit;			/* compact when this many: 4 x distinct pairs */
+	uint64		sorted;			/* set[0..sorted) is in order; all of it, and
+								 * distinct, when sorted == n */
+	uint64		limit;			/* compact when this many: 2 x distinct pairs */
 	Pair	   *set;
 	int64	   *rev;			/* revenue * 10^rev_scale of set[i], or NULL */
-	Pair	   *spare;			/* radix sort buffers, kept between sorts */
-	int64	   *spare_rev;
-	uint64		spare_cap;
-	/* flatten cache */
-	char	   *flat;
-	Size		flat_size;
-	bool		flat_valid;
 } RetState;
+
+/* Pairs a state starts with room for, and below which it is never compacted. */
+#define RET_FIRST_CAP	8
+#define RET_MIN_LIMIT	8192
 
 static Size ret_get_flat_size(ExpandedObjectHeader *eohptr);
 static void ret_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
@@ -271,16 +289,16 @@ hash_key(const char *p, int len)
 
 /* ---------- the pair set ---------- */
 
+/* An empty state with room for `room` pairs. */
 static RetState *
-ret_new(MemoryContext parent)
+ret_new(MemoryContext cxt, uint64 room)
 {
-	MemoryContext cxt = hb_state_context(parent);
 	RetState   *t = MemoryContextAllocZero(cxt, sizeof(RetState));
 
 	EOH_init_header(&t->hdr, &ret_methods, cxt);
-	t->cap = 1024;
-	t->limit = 1 << 21;
-	t->set = MemoryContextAlloc(cxt, sizeof(Pair) * t->cap);
+	t->cap = Max(room, RET_FIRST_CAP);
+	t->limit = Max(2 * t->cap, RET_MIN_LIMIT);
+	t->set = MemoryContextAllocExtended(cxt, sizeof(Pair) * t->cap, MCXT_ALLOC_HUGE);
 	return t;
 }
 
@@ -299,87 +317,130 @@ revenue_overflow(void)
 #define PER_ORD(p) ((uint64) ((uint32) (p) ^ 0x80000000u))
 
 /*
- * LSD radix sort of set[0..n) by (key, period), 11 bits a pass (2048
+ * Compaction sorts only the pairs added since the last one, set[sorted..n),
+ * then merges them into the sorted prefix in place from the back: the extra
+ * buffer holds the new pairs only.  Few pairs, or pairs nearly in order (a
+ * small state read back from its flat form plus one), take an insertion sort
+ * of the whole set instead.  Duplicates are then summed in place.
+ *
+ * The sort of the new pairs is an LSD radix sort, 11 bits a pass (2048
  * buckets: the scatter stays in cache).  One first pass finds which bits
  * vary at all; digits without any are skipped, so customer ids and periods
  * that use few bits cost few passes.
+ *
+ * An ERROR or interrupt at any point leaves the state holding the same pairs
+ * (set[0..sorted) in order, the rest in any order): the steps that move
+ * pairs in place check with INTERRUPT_DUE() and make the pairs whole before
+ * they take the interrupt, and a revenue overflow is found before anything
+ * of its run is written.
  */
 #define RADIX_BITS 11
 #define RADIX_SIZE (1 << RADIX_BITS)
+#define PAIR_LESS(a, b) (KEY_ORD((a).key) < KEY_ORD((b).key) || \
+						 ((a).key == (b).key && PER_ORD((a).period) < PER_ORD((b).period)))
+#define PAIR_EQ(a, b) ((a).key == (b).key && (a).period == (b).period)
 
 static void
-ret_radix_sort(RetState *t)
+pairs_copy(Pair *dst, int64 *drev, const Pair *src, const int64 *srev, uint64 n)
 {
-	uint64		n = t->n,
-				k;
-	Pair	   *src = t->set,
-			   *dst;
-	int64	   *srev = t->rev,
-			   *drev = NULL;
+	memcpy(dst, src, sizeof(Pair) * n);
+	if (srev)
+		memcpy(drev, srev, sizeof(int64) * n);
+}
+
+static void
+ret_insertion_sort(RetState *t)
+{
+	uint64		k,
+				j;
+
+	for (k = Max(t->sorted, 1); k < t->n; k++)
+	{
+		Pair		p = t->set[k];
+		int64		r = t->rev ? t->rev[k] : 0;
+
+		CHECK_FOR_INTERRUPTS(); /* set[0..k) in order, every pair in place */
+		for (j = k; j > 0 && PAIR_LESS(p, t->set[j - 1]); j--)
+		{
+			t->set[j] = t->set[j - 1];
+			if (t->rev)
+				t->rev[j] = t->rev[j - 1];
+		}
+		t->set[j] = p;
+		if (t->rev)
+			t->rev[j] = r;
+	}
+}
+
+/*
+ * Sorts src[0..n) (and srev alongside unless NULL) using dst (and drev) of
+ * the same length as the second buffer.  Returns true when the result ended
+ * in dst.  src holds the n pairs at every interrupt: a pass that scatters
+ * into it copies its input back over it first, and then starts again.
+ */
+static bool
+pairs_radix_sort(Pair *src, int64 *srev, Pair *dst, int64 *drev, uint64 n)
+{
+	Pair	   *home = src;
+	uint64		k;
 	uint64		count[RADIX_SIZE];
 	uint64		kor = 0,
 				kand = ~UINT64CONST(0),
 				por = 0,
 				pand = ~UINT64CONST(0);
 	int			pass;
+	bool		swapped = false;
 
-	if (n < 2)
-		return;
 	for (k = 0; k < n; k++)
 	{
+		INTERRUPTS_EVERY_64K(k);
 		kor |= KEY_ORD(src[k].key);
 		kand &= KEY_ORD(src[k].key);
 		por |= PER_ORD(src[k].period);
 		pand &= PER_ORD(src[k].period);
 	}
-	if (t->spare_cap < t->cap)
-	{
-		if (t->spare)
-			pfree(t->spare);
-		if (t->spare_rev)
-			pfree(t->spare_rev);
-		t->spare = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * t->cap, MCXT_ALLOC_HUGE);
-		t->spare_rev = NULL;
-		t->spare_cap = t->cap;
-	}
-	if (srev && t->spare_rev == NULL)
-		t->spare_rev = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(int64) * t->spare_cap, MCXT_ALLOC_HUGE);
-	dst = t->spare;
-	drev = srev ? t->spare_rev : NULL;
 	/* periods: 3 digits of 32 bits, then keys: 6 digits of 64 */
 	for (pass = 0; pass < 9; pass++)
 	{
 		bool		per = pass < 3;
 		int			shift = RADIX_BITS * (per ? pass : pass - 3);
 		uint64		varying = per ? (por ^ pand) : (kor ^ kand);
-		uint64		sum = 0;
 		int			d;
 
 		if (((varying >> shift) & (RADIX_SIZE - 1)) == 0)
 			continue;			/* this digit is the same everywhere */
-		CHECK_FOR_INTERRUPTS();
 #define DIGIT(e) (((per ? PER_ORD((e).period) : KEY_ORD((e).key)) >> shift) & (RADIX_SIZE - 1))
+scatter:
 		memset(count, 0, sizeof(count));
 		for (k = 0; k < n; k++)
+		{
+			INTERRUPTS_EVERY_64K(k);
 			count[DIGIT(src[k])]++;
-		for (d = 0; d < RADIX_SIZE; d++)
+		}
+		for (d = 0, k = 0; d < RADIX_SIZE; d++)
 		{
 			uint64		c = count[d];
 
-			count[d] = sum;
-			sum += c;
+			count[d] = k;
+			k += c;
 		}
-		if (srev == NULL)
-			for (k = 0; k < n; k++)
-				dst[count[DIGIT(src[k])]++] = src[k];
-		else
-			for (k = 0; k < n; k++)
-			{
-				uint64		at = count[DIGIT(src[k])]++;
+		for (k = 0; k < n; k++)
+		{
+			uint64		at;
 
-				dst[at] = src[k];
-				drev[at] = srev[k];
+			if (INTERRUPT_DUE(k))
+			{
+				if (dst == home)
+					pairs_copy(dst, drev, src, srev, n);
+				CHECK_FOR_INTERRUPTS();
+				if (dst == home)
+					goto scatter;
 			}
+			at = count[DIGIT(src[k])]++;
+			dst[at] = src[k];
+			if (srev)
+				drev[at] = srev[k];
+		}
 #undef DIGIT
 		{
 			Pair	   *tmp = src;
@@ -389,56 +450,152 @@ ret_radix_sort(RetState *t)
 			dst = tmp;
 			srev = drev;
 			drev = rtmp;
+			swapped = !swapped;
 		}
 	}
-	/* the buffers that do not hold the result are the spares now */
-	t->spare = dst;
-	if (drev)
-		t->spare_rev = drev;
-	t->set = src;
-	t->rev = srev;
+	return swapped;
 }
 
+/* Sorts set[0..n): the new pairs apart, then merged into the sorted ones. */
+static void
+ret_sort(RetState *t)
+{
+	uint64		p = t->sorted,
+				m = t->n - p,
+				k,
+				w;
+	Pair	   *b,
+			   *set = t->set;
+	int64	   *brev = NULL,
+			   *rev = t->rev;
+
+	if (m == 0)
+		return;
+	if (t->n <= 64 || (m <= 16 && t->n <= 4096))
+	{
+		ret_insertion_sort(t);
+		return;
+	}
+	b = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(Pair) * m, MCXT_ALLOC_HUGE);
+	if (rev)
+		brev = MemoryContextAllocExtended(t->hdr.eoh_context, sizeof(int64) * m, MCXT_ALLOC_HUGE);
+	/* the new pairs, sorted, into b */
+	if (!pairs_radix_sort(set + p, rev ? rev + p : NULL, b, brev, m))
+		pairs_copy(b, brev, set + p, rev ? rev + p : NULL, m);
+	/* merge from the back: the write position never passes an unread pair */
+	w = t->n;
+	k = m;
+	while (k > 0)
+	{
+		if (INTERRUPT_DUE(w))
+		{
+			/*
+			 * set[p..w), k slots, is free: the new pairs still unread go
+			 * there, and set[0..p), untouched, is the part in order.
+			 */
+			pairs_copy(set + p, rev ? rev + p : NULL, b, brev, k);
+			t->sorted = p;
+			CHECK_FOR_INTERRUPTS();
+		}
+		if (p > 0 && PAIR_LESS(b[k - 1], set[p - 1]))
+		{
+			p--;
+			set[--w] = set[p];
+			if (rev)
+				rev[w] = rev[p];
+		}
+		else
+		{
+			k--;
+			set[--w] = b[k];
+			if (rev)
+				rev[w] = brev[k];
+		}
+	}
+	pfree(b);
+	if (brev)
+		pfree(brev);
+}
+
+/* Half as much room again (arrays copied by repalloc peak at 2.5 times). */
 static void
 ret_grow(RetState *t)
 {
-	t->cap *= 2;
+	CHECK_FOR_INTERRUPTS();
+	t->cap += Max(t->cap / 2, RET_FIRST_CAP);
 	t->set = repalloc_huge(t->set, sizeof(Pair) * t->cap);
 	if (t->rev)
 		t->rev = repalloc_huge(t->rev, sizeof(int64) * t->cap);
 }
 
-/* Sort and merge duplicates (summing their revenue); grow if still half full. */
+/*
+ * A merge of duplicates in place stopped with set[0..w) done and set[k..n)
+ * still to do: close the gap between them, so the pairs are whole again.
+ */
 static void
-ret_compact(RetState *t)
+ret_close_gap(RetState *t, uint64 w, uint64 k)
+{
+	if (k > w)
+	{
+		memmove(t->set + w, t->set + k, sizeof(Pair) * (t->n - k));
+		if (t->rev)
+			memmove(t->rev + w, t->rev + k, sizeof(int64) * (t->n - k));
+		t->n -= k - w;
+	}
+	t->sorted = w;
+}
+
+/*
+ * Sort, and merge duplicates in place (summing their revenue).  Each run of
+ * equal pairs is summed before any of it is written, so a revenue overflow
+ * leaves the pairs whole (the runs merged before it stay merged).
+ */
+static void
+ret_dedup(RetState *t)
 {
 	uint64		k,
+				j,
 				w = 0;
 
-	ret_radix_sort(t);
-	for (k = 0; k < t->n; k++)
+	ret_sort(t);
+	for (k = 0; k < t->n; k = j)
 	{
-		if (w > 0 && t->set[w - 1].key == t->set[k].key && t->set[w - 1].period == t->set[k].period)
-		{
-			if (t->rev && __builtin_add_overflow(t->rev[w - 1], t->rev[k], &t->rev[w - 1]))
+		int64		sum = t->rev ? t->rev[k] : 0;
+
+		for (j = k + 1; j < t->n && PAIR_EQ(t->set[j], t->set[k]); j++)
+			if (t->rev && __builtin_add_overflow(sum, t->rev[j], &sum))
+			{
+				ret_close_gap(t, w, k);
 				revenue_overflow();
-		}
-		else
+			}
+		t->set[w] = t->set[k];
+		if (t->rev)
+			t->rev[w] = sum;
+		w++;
+		if (INTERRUPT_DUE(w))
 		{
-			if (t->rev)
-				t->rev[w] = t->rev[k];
-			t->set[w++] = t->set[k];
+			ret_close_gap(t, w, j);
+			CHECK_FOR_INTERRUPTS();
+			j = w;
 		}
 	}
 	t->n = t->sorted = w;
-	t->limit = Max(4 * w, 1 << 21);	/* and at least 2M pairs (32 MB) */
+}
+
+/* Sort and merge duplicates; grow if still half full. */
+static void
+ret_compact(RetState *t)
+{
+	ret_dedup(t);
+	t->limit = Max(2 * t->n, RET_MIN_LIMIT);
 	if (t->n * 2 > t->cap)
 		ret_grow(t);
 }
 
 /*
- * The array is full: compact it once it holds 4 times the distinct pairs
- * last counted (memory stays linear in the pairs), else just grow it.
+ * The array is full: compact it once it holds twice the distinct pairs last
+ * counted (each compaction sorts at most twice what it keeps, and memory
+ * stays linear in the distinct pairs, not in the rows), else just grow it.
  */
 static void
 ret_full(RetState *t)
@@ -454,7 +611,6 @@ ret_insert(RetState *t, int64 key, int32 period, int64 rev)
 {
 	Pair	   *p;
 
-	t->flat_valid = false;
 	if (unlikely(t->n == t->cap))
 		ret_full(t);
 	if (t->flags & RET_REVENUE)
@@ -480,13 +636,20 @@ ret_rescale(RetState *t, int32 s)
 
 	if (s <= t->rev_scale)
 		return;
-	t->flat_valid = false;
 	for (e = t->rev_scale; e < s; e++)
 		if (__builtin_mul_overflow(f, 10, &f))
 			revenue_overflow();
+	/* every amount checked before any is changed: an overflow changes none */
 	for (k = 0; k < t->n && t->rev; k++)
-		if (__builtin_mul_overflow(t->rev[k], f, &t->rev[k]))
+	{
+		int64		r;
+
+		INTERRUPTS_EVERY_64K(k);
+		if (__builtin_mul_overflow(t->rev[k], f, &r))
 			revenue_overflow();
+	}
+	for (k = 0; k < t->n && t->rev; k++)
+		t->rev[k] *= f;
 	t->rev_scale = s;
 }
 
@@ -530,30 +693,31 @@ get_varint(const char *p, const char *end, uint64 *v)
 #define UNZIGZAG(u) ((int64) ((u) >> 1) ^ -(int64) ((u) & 1))
 
 
-/* Builds the canonical flat form (cached until the set changes). */
-static void
-ret_build_flat(RetState *t)
+/*
+ * The canonical flat form: its size, and written into dst unless dst is
+ * NULL.  The pairs are compacted first (once: a second call finds them so).
+ */
+static Size
+ret_write_flat(RetState *t, char *dst)
 {
 	Pair	   *v;
 	uint64		k,
-				n = 0;
-	char	   *p;
-	RetFlat    *f;
+				n;
+	char		buf[10];
+	char	   *p = dst ? dst + sizeof(RetFlat) : buf;
+	Size		size = sizeof(RetFlat);
 	int64		customers = 0;
 	int32		lo = 0,
 				hi = 0;
-	Size		max;
 
-	if (t->flat_valid)
-		return;
-	if (t->flat != NULL)
-		pfree(t->flat);
+#define PUT(v) do { char *e_ = put_varint(p, (v)); size += e_ - p; if (dst) p = e_; } while (0)
 	if (t->sorted != t->n)
-		ret_compact(t);
+		ret_dedup(t);			/* no room made for more pairs: most are done */
 	v = t->set;
 	n = t->n;
 	for (k = 0; k < n; k++)
 	{
+		INTERRUPTS_EVERY_64K(k);
 		if (k == 0 || v[k].period < lo)
 			lo = v[k].period;
 		if (k == 0 || v[k].period > hi)
@@ -564,10 +728,6 @@ ret_build_flat(RetState *t)
 				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
 				 errmsg("retention activity spans more than %d periods", MAX_SPAN),
 				 errhint("Use a coarser granularity, or filter out dates far from the rest.")));
-	/* worst case per pair: key 10 + count 10 + gap 5 + revenue 10 bytes */
-	max = sizeof(RetFlat) + n * 35 + 16;
-	t->flat = MemoryContextAllocExtended(t->hdr.eoh_context, max, MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
-	p = t->flat + sizeof(RetFlat);
 	for (k = 0; k < n;)
 	{
 		uint64		j = k;
@@ -576,52 +736,52 @@ ret_build_flat(RetState *t)
 		CHECK_FOR_INTERRUPTS();
 		while (j < n && v[j].key == v[k].key)
 			j++;
-		p = put_varint(p, customers == 0 ? ZIGZAG(v[k].key) : (uint64) v[k].key - (uint64) v[k - 1].key);
-		p = put_varint(p, j - k);
+		PUT(customers == 0 ? ZIGZAG(v[k].key) : (uint64) v[k].key - (uint64) v[k - 1].key);
+		PUT(j - k);
 		prev = lo - 1;
 		for (uint64 m = k; m < j; m++)
 		{
-			p = put_varint(p, (uint64) ((int64) v[m].period - prev - 1));
+			PUT((uint64) ((int64) v[m].period - prev - 1));
 			prev = v[m].period;
 		}
 		if (t->flags & RET_REVENUE)
 			for (uint64 m = k; m < j; m++)
-				p = put_varint(p, ZIGZAG(t->rev ? t->rev[m] : 0));
+				PUT(ZIGZAG(t->rev ? t->rev[m] : 0));
 		customers++;
 		k = j;
 	}
-	t->flat_size = p - t->flat;
-	f = (RetFlat *) t->flat;
-	SET_VARSIZE(f, t->flat_size);
-	f->hdr.version = HB_FORMAT_VERSION;
-	f->hdr.kind = HB_KIND_RETENTION;
-	f->hdr.flags = t->flags;
-	f->granularity = t->granularity;
-	f->rev_scale = (t->flags & RET_REVENUE) ? t->rev_scale : 0;
-	f->customers = customers;
-	f->pairs = (int64) n;
-	f->first_period = lo;
-	f->last_period = hi;
-	t->flat_valid = true;
+#undef PUT
+	if (dst)
+	{
+		RetFlat    *f = (RetFlat *) dst;
+
+		memset(f, 0, sizeof(RetFlat));
+		SET_VARSIZE(f, size);
+		f->hdr.version = HB_FORMAT_VERSION;
+		f->hdr.kind = HB_KIND_RETENTION;
+		f->hdr.flags = t->flags;
+		f->granularity = t->granularity;
+		f->rev_scale = (t->flags & RET_REVENUE) ? t->rev_scale : 0;
+		f->customers = customers;
+		f->pairs = (int64) n;
+		f->first_period = lo;
+		f->last_period = hi;
+	}
+	return size;
 }
 
 static Size
 ret_get_flat_size(ExpandedObjectHeader *eohptr)
 {
-	RetState   *t = (RetState *) eohptr;
-
-	ret_build_flat(t);
-	return t->flat_size;
+	return ret_write_flat((RetState *) eohptr, NULL);
 }
 
 static void
 ret_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size)
 {
-	RetState   *t = (RetState *) eohptr;
+	PG_USED_FOR_ASSERTS_ONLY Size size = ret_write_flat((RetState *) eohptr, result);
 
-	ret_build_flat(t);
-	Assert(allocated_size == t->flat_size);
-	memcpy(result, t->flat, allocated_size);
+	Assert(size == allocated_size);
 }
 
 /*
@@ -649,8 +809,6 @@ ret_walk(const RetFlat *f, customer_fn fn, void *arg)
 					m;
 		int64		prev = (int64) f->first_period - 1;
 
-		if ((c & 1023) == 0)
-			CHECK_FOR_INTERRUPTS();
 		p = get_varint(p, end, &u);
 		if (c == 0)
 			key = UNZIGZAG(u);
@@ -672,6 +830,7 @@ ret_walk(const RetFlat *f, customer_fn fn, void *arg)
 		}
 		for (m = 0; m < cnt; m++)
 		{
+			INTERRUPTS_EVERY_64K(pairs + m);
 			p = get_varint(p, end, &u);
 			if ((int64) f->last_period - prev - 1 < 0 || u > (uint64) ((int64) f->last_period - prev - 1))
 				ret_corrupt("A period is out of range.");
@@ -756,7 +915,6 @@ ret_kind(RetState *t, int g, uint16 flags)
 
 	if (g == G_NONE)
 		return;
-	t->flat_valid = false;
 	if (empty)
 	{
 		t->granularity = g;
@@ -794,19 +952,42 @@ ret_merge_flat(RetState *t, const RetFlat *f)
 				revenue_overflow();
 	}
 	ret_walk(f, merge_customer, &m);
+	/* read into an empty state, the pairs are sorted when they were in order */
+	if (t->sorted == 0)
+	{
+		uint64		k;
+
+		for (k = 1; k < t->n && PAIR_LESS(t->set[k - 1], t->set[k]); k++)
+			INTERRUPTS_EVERY_64K(k);
+		if (k >= t->n)
+			t->sorted = t->n;
+	}
 }
 
 static pg_attribute_always_inline RetState *
 ret_state(FunctionCallInfo fcinfo)
 {
 	RetState   *t = (RetState *) hb_rw_state(fcinfo, &ret_methods);
+	RetFlat    *f;
+	uint64		room;
 
 	if (t != NULL)
 		return t;
-	t = ret_new(hb_state_parent(fcinfo));
-	if (!PG_ARGISNULL(0))		/* NULL: called by hand, start empty */
-		ret_merge_flat(t, ret_flat(PG_GETARG_DATUM(0)));
+	if (PG_ARGISNULL(0))		/* called by hand: start empty */
+		return ret_new(CurrentMemoryContext, 0);
+	f = ret_flat(PG_GETARG_DATUM(0));
+	/* room for its pairs and one more (a pair takes a byte at least) */
+	room = Min((uint64) f->pairs, VARSIZE(f) - sizeof(RetFlat)) + 1;
+	t = ret_new(hb_state_home(fcinfo, VARSIZE(f), (uint64) f->pairs), room);
+	ret_merge_flat(t, f);
 	return t;
+}
+
+/* What a transition or combine function returns (see hb_state_return). */
+static inline Datum
+ret_return(FunctionCallInfo fcinfo, RetState *t)
+{
+	return hb_state_return(fcinfo, &t->hdr);
 }
 
 /* ---------- transition ---------- */
@@ -929,7 +1110,7 @@ retention_trans(PG_FUNCTION_ARGS)
 			c->cperiod[i] = PG_INT32_MIN;	/* empty */
 	}
 	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
-		PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));	/* NULL customer or time: ignored */
+		PG_RETURN_DATUM(ret_return(fcinfo, t));	/* NULL customer or time: ignored */
 
 	/* the key */
 	if (c->key_type == INT8OID)
@@ -1009,7 +1190,7 @@ retention_trans(PG_FUNCTION_ARGS)
 		}
 		ret_insert(t, key, c->cperiod[slot], rev);
 	}
-	PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));
+	PG_RETURN_DATUM(ret_return(fcinfo, t));
 
 infinite:
 	ereport(ERROR,
@@ -1026,7 +1207,7 @@ retention_combine(PG_FUNCTION_ARGS)
 	RetState   *t = ret_state(fcinfo);
 
 	ret_merge_flat(t, ret_flat(PG_GETARG_DATUM(1)));
-	PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));
+	PG_RETURN_DATUM(ret_return(fcinfo, t));
 }
 
 /* ---------- accessors ---------- */
@@ -1036,6 +1217,27 @@ Datum
 retention_customers(PG_FUNCTION_ARGS)
 {
 	PG_RETURN_INT64(ret_flat(PG_GETARG_DATUM(0))->customers);
+}
+
+/*
+ * n zeroed elements of elem_size bytes, for the per-period counters (a
+ * span of 40M periods makes hundreds of MB): cleared 64 MB at a time,
+ * checking for interrupts in between.
+ */
+static void *
+zeroed_array(int32 n, Size elem_size)
+{
+	Size		size = (Size) n * elem_size;
+	char	   *p;
+
+	CHECK_FOR_INTERRUPTS();
+	p = MemoryContextAllocExtended(CurrentMemoryContext, size, MCXT_ALLOC_HUGE);
+	for (Size done = 0; done < size; done += (Size) 1 << 26)
+	{
+		CHECK_FOR_INTERRUPTS();
+		memset(p + done, 0, Min((Size) 1 << 26, size - done));
+	}
+	return p;
 }
 
 typedef struct PeriodAcc
@@ -1094,11 +1296,11 @@ retention_periods(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	a.first = f->first_period;
 	a.span = f->last_period - f->first_period + 1;
-	a.active = palloc0(sizeof(int64) * a.span);
-	a.newc = palloc0(sizeof(int64) * a.span);
-	a.returning = palloc0(sizeof(int64) * a.span);
-	a.retained = palloc0(sizeof(int64) * a.span);
-	a.churned = palloc0(sizeof(int64) * a.span);
+	a.active = zeroed_array(a.span, sizeof(int64));
+	a.newc = zeroed_array(a.span, sizeof(int64));
+	a.returning = zeroed_array(a.span, sizeof(int64));
+	a.retained = zeroed_array(a.span, sizeof(int64));
+	a.churned = zeroed_array(a.span, sizeof(int64));
 	ret_walk(f, period_customer, &a);
 	for (i = 0; i < a.span; i++)
 	{
@@ -1121,22 +1323,52 @@ retention_periods(PG_FUNCTION_ARGS)
 	return (Datum) 0;
 }
 
+/*
+ * The cohort triangle is counted sparsely, in a pair set of its own: key =
+ * cohort (first period, from 0), period = offset, revenue = customers.  It
+ * is compacted whenever full and grown by half when still half full, so
+ * it holds at most three times the cells with activity, whatever the span.
+ * Past COHORT_MAX_CELLS cells it is an ERROR: up to there the set holds at
+ * most 19M entries of 24 bytes and a compaction sorts at most 13M of them
+ * apart, about 800 MB in all.
+ */
+#define COHORT_MAX_CELLS (1 << 23)
+
 typedef struct CohortAcc
 {
 	int32		first;
-	int32		span;
-	int64	   *cells;			/* [cohort * span + offset], dense */
+	RetState   *cells;
 } CohortAcc;
+
+static void
+cohort_cells_dedup(RetState *cells)
+{
+	ret_dedup(cells);
+	if (cells->n > COHORT_MAX_CELLS)
+		ereport(ERROR,
+				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
+				 errmsg("cohort triangle has more than %d cells with activity", COHORT_MAX_CELLS),
+				 errdetail("cohorts() keeps a count for each (cohort, period_offset) cell with activity, in up to 800 MB of memory."),
+				 errhint("Use a coarser granularity, or filter the activity to a shorter span.")));
+}
 
 static void
 cohort_customer(void *arg, int64 key, const int32 *p, const int64 *revs, int n)
 {
 	CohortAcc  *a = (CohortAcc *) arg;
-	int64		row = (int64) (p[0] - a->first) * a->span;
+	RetState   *cells = a->cells;
 	int			k;
 
 	for (k = 0; k < n; k++)
-		a->cells[row + (p[k] - p[0])]++;
+	{
+		if (cells->n == cells->cap)
+		{
+			cohort_cells_dedup(cells);
+			if (cells->n * 2 > cells->cap)
+				ret_grow(cells);
+		}
+		ret_insert(cells, p[0] - a->first, p[k] - p[0], 1);
+	}
 }
 
 /* cohorts(s): cohort, period_offset, cohort_size, active, retention. */
@@ -1147,35 +1379,38 @@ retention_cohorts(PG_FUNCTION_ARGS)
 	RetFlat    *f = ret_flat(PG_GETARG_DATUM(0));
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	CohortAcc	a;
-	int32		c,
-				o;
+	int32		span;
+	uint64		i = 0;
 
 	InitMaterializedSRF(fcinfo, 0);
 	if (f->pairs == 0)
 		return (Datum) 0;
 	a.first = f->first_period;
-	a.span = f->last_period - f->first_period + 1;
-	if ((double) a.span * a.span > (double) (MaxAllocHugeSize / sizeof(int64)))
-		ereport(ERROR,
-				(errcode(ERRCODE_PROGRAM_LIMIT_EXCEEDED),
-				 errmsg("cohort triangle of %d periods is too large", a.span),
-				 errhint("Use a coarser granularity.")));
-	a.cells = MemoryContextAllocExtended(CurrentMemoryContext, sizeof(int64) * a.span * a.span,
-										 MCXT_ALLOC_HUGE | MCXT_ALLOC_ZERO);
+	span = f->last_period - f->first_period + 1;
+	a.cells = ret_new(CurrentMemoryContext, 1 << 16);	/* few sorts when cells are few */
+	a.cells->flags = RET_REVENUE;
 	ret_walk(f, cohort_customer, &a);
-	for (c = 0; c < a.span; c++)
-	{
-		int64		size = a.cells[(int64) c * a.span];
+	cohort_cells_dedup(a.cells);
 
-		CHECK_FOR_INTERRUPTS();
-		if (size == 0)
-			continue;
-		for (o = 0; c + o < a.span; o++)
+	/*
+	 * Cells sorted by cohort and offset; each cohort starts with offset 0,
+	 * its size.  Every offset up to the last period is listed, zeros too.
+	 */
+	while (i < a.cells->n)
+	{
+		int32		c = (int32) a.cells->set[i].key;
+		int64		size = a.cells->rev[i];
+
+		Assert(a.cells->set[i].period == 0);
+		for (int32 o = 0; c + o < span; o++)
 		{
 			Datum		v[5];
 			bool		nulls[5] = {false};
-			int64		act = a.cells[(int64) c * a.span + o];
+			int64		act = 0;
 
+			INTERRUPTS_EVERY_64K(o);
+			if (i < a.cells->n && a.cells->set[i].key == c && a.cells->set[i].period == o)
+				act = a.cells->rev[i++];
 			v[0] = DateADTGetDatum(period_start(f->granularity, a.first + c));
 			v[1] = Int32GetDatum(o);
 			v[2] = Int64GetDatum(size);
@@ -1184,6 +1419,10 @@ retention_cohorts(PG_FUNCTION_ARGS)
 			tuplestore_putvalues(rsinfo->setResult, rsinfo->setDesc, v, nulls);
 		}
 	}
+	pfree(a.cells->set);			/* up to 800 MB: not left to the call's end */
+	if (a.cells->rev)
+		pfree(a.cells->rev);
+	pfree(a.cells);
 	return (Datum) 0;
 }
 
@@ -1248,11 +1487,11 @@ retention_revenue(PG_FUNCTION_ARGS)
 		return (Datum) 0;
 	a.first = f->first_period;
 	a.span = f->last_period - f->first_period + 1;
-	a.start = palloc0(sizeof(int128) * a.span);
-	a.expansion = palloc0(sizeof(int128) * a.span);
-	a.contraction = palloc0(sizeof(int128) * a.span);
-	a.churned = palloc0(sizeof(int128) * a.span);
-	a.kept = palloc0(sizeof(int128) * a.span);
+	a.start = zeroed_array(a.span, sizeof(int128));
+	a.expansion = zeroed_array(a.span, sizeof(int128));
+	a.contraction = zeroed_array(a.span, sizeof(int128));
+	a.churned = zeroed_array(a.span, sizeof(int128));
+	a.kept = zeroed_array(a.span, sizeof(int128));
 	ret_walk(f, revenue_customer, &a);
 	for (i = 1; i < a.span; i++)
 	{
@@ -1281,21 +1520,21 @@ static Datum
 ret_from_flat_bytes(RetFlat *f)
 {
 	RetState   *t;
+	RetFlat    *g;
 
 	ret_check(f);
-	t = ret_new(CurrentMemoryContext);
+	t = ret_new(CurrentMemoryContext, 0);
 	t->granularity = f->granularity;
 	t->flags = f->hdr.flags;
 	t->rev_scale = f->rev_scale;
 	ret_merge_flat(t, f);
-	ret_build_flat(t);
-	if ((int64) t->n != f->pairs)
+	g = (RetFlat *) PG_DETOAST_DATUM(EOHPGetRWDatum(&t->hdr));
+	if (g->pairs != f->pairs)
 		ret_corrupt("It lists a customer-period pair twice.");
-	if (((RetFlat *) t->flat)->customers != f->customers ||
-		(f->pairs > 0 && (((RetFlat *) t->flat)->first_period != f->first_period ||
-						  ((RetFlat *) t->flat)->last_period != f->last_period)))
+	if (g->customers != f->customers ||
+		(f->pairs > 0 && (g->first_period != f->first_period || g->last_period != f->last_period)))
 		ret_corrupt("Its customer count or period range does not match its pairs.");
-	return PointerGetDatum(PG_DETOAST_DATUM(EOHPGetRWDatum(&t->hdr)));
+	return PointerGetDatum(g);
 }
 
 /* A flat summary from its header fields and pair list, checked and canonical. */
@@ -1303,8 +1542,9 @@ static Datum
 ret_from_parts(uint16 flags, int32 g, int32 rev_scale, int64 customers, int64 pairs,
 			   int32 first, int32 last, const char *bytes, int len)
 {
-	RetFlat    *f = palloc0(sizeof(RetFlat) + len);
+	RetFlat    *f = palloc(sizeof(RetFlat) + len);	/* all written below */
 
+	memset(f, 0, sizeof(RetFlat));
 	SET_VARSIZE(f, sizeof(RetFlat) + len);
 	f->hdr.version = HB_FORMAT_VERSION;
 	f->hdr.kind = HB_KIND_RETENTION;

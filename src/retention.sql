@@ -36,6 +36,11 @@ CREATE FUNCTION retention_combine(retention_summary, retention_summary) RETURNS 
 COMMENT ON FUNCTION retention_combine(retention_summary, retention_summary) IS
     'Merges two retention summaries: combine function of retention_agg and step of rollup';
 
+-- SSPACE: a retention state keeps every distinct (customer, period) pair,
+-- 16 bytes each, so it grows with the data; 1 MB (some 65,000 pairs) tells
+-- the planner that a few groups fill work_mem, and hash aggregation then
+-- keeps few of them in memory at once (or the planner sorts).
+--
 -- retention_agg over every customer key type (bigint, text, uuid) and time
 -- type (date, timestamp, timestamptz), with and without revenue: one C
 -- function, which reads the argument types from its own declaration.  A
@@ -66,7 +71,7 @@ BEGIN
                                           'Transition function of retention_agg: adds one customer activity');
                 EXECUTE pg_catalog.format('CREATE AGGREGATE retention_agg(%s) (
                                     SFUNC = retention_trans, STYPE = retention_summary,
-                                    COMBINEFUNC = retention_combine,
+                                    COMBINEFUNC = retention_combine, SSPACE = 1048576,
                                     INITCOND = %L, PARALLEL = SAFE)', args,
                                           '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}');
                 EXECUTE pg_catalog.format('COMMENT ON AGGREGATE retention_agg(%s) IS %L', args,
@@ -80,6 +85,7 @@ END $$;
 
 CREATE AGGREGATE rollup(retention_summary) (
     SFUNC = retention_combine, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    SSPACE = 1048576,
     INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
     PARALLEL = SAFE
 );

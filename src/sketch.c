@@ -37,40 +37,144 @@ sketch_init(Sketch *s, MemoryContext cxt)
 	s->cxt = cxt;
 }
 
-/* Make room for bucket i in a store. */
-void
-store_reserve(Sketch *s, SketchStore *st, int32 i)
+/* Slots of a store: counts[k] is the count of bucket store_index(st, k). */
+static inline int32
+store_slots(const SketchStore *st)
+{
+	return st->nsparse < 0 ? st->len : st->nsparse;
+}
+
+static inline int32
+store_index(const SketchStore *st, int32 k)
+{
+	return st->nsparse < 0 ? st->offset + k : st->index[k];
+}
+
+/* A store's arrays for len slots: counts, then (sparse) the indexes. */
+static void
+store_alloc(Sketch *s, SketchStore *st, int32 len, bool sparse)
+{
+	Size		size = (sizeof(int64) + (sparse ? sizeof(int32) : 0)) * len;
+
+	st->counts = MemoryContextAllocZero(s->cxt, size);
+	st->index = sparse ? (int32 *) (st->counts + len) : NULL;
+	st->cap = len;
+	st->len = sparse ? 0 : len;
+}
+
+/* A sparse store's buckets moved into its new, bigger arrays. */
+static void
+store_move_sparse(SketchStore *st, SketchStore *old)
+{
+	if (old->nsparse > 0)
+	{
+		memcpy(st->counts, old->counts, sizeof(int64) * old->nsparse);
+		memcpy(st->index, old->index, sizeof(int32) * old->nsparse);
+	}
+	if (old->cap > 0)
+		pfree(old->counts);
+}
+
+/* Room for n buckets in a sparse store: a flat sketch about to be read in. */
+static void
+store_reserve_sparse(Sketch *s, SketchStore *st, uint64 n)
+{
+	SketchStore old = *st;
+
+	if (st->nsparse < 0 || n <= (uint64) st->cap || n > SKETCH_SPARSE_MAX)
+		return;
+	store_alloc(s, st, (int32) n, true);
+	store_move_sparse(st, &old);
+}
+
+/* Turn a sparse store dense over [lo, hi). */
+static void
+store_densify(Sketch *s, SketchStore *st, int32 lo, int32 hi)
+{
+	SketchStore old = *st;
+	int32		k;
+
+	store_alloc(s, st, hi - lo, false);
+	st->offset = lo;
+	st->nsparse = -1;
+	for (k = 0; k < old.nsparse; k++)
+		st->counts[old.index[k] - lo] = old.counts[k];
+	if (old.cap > 0)
+		pfree(old.counts);
+}
+
+/*
+ * The count of bucket i, made room for: found or inserted in a sparse
+ * store, which turns dense once it is full with 16 buckets or more and a
+ * dense array would be no bigger, or at SKETCH_SPARSE_MAX buckets; a dense
+ * store grows toward i (by half its length at least).
+ */
+int64 *
+store_slot(Sketch *s, SketchStore *st, int32 i)
 {
 	int32		lo,
 				hi,
 				newlen;
-	int64	   *counts;
 
-	if (st->len > 0 && i >= st->offset && i < st->offset + st->len)
-		return;
-	if (st->len == 0)
+	if (st->nsparse >= 0)
 	{
-		newlen = 64;
-		lo = i - newlen / 2;
+		int32		a = 0,
+					b = st->nsparse;
+
+		if (b == 0 || st->index[b - 1] < i)
+			a = b;				/* after the last: a flat sketch read in order */
+		while (a < b)			/* first slot with index >= i */
+		{
+			int32		m = (a + b) / 2;
+
+			if (st->index[m] < i)
+				a = m + 1;
+			else
+				b = m;
+		}
+		if (a < st->nsparse && st->index[a] == i)
+			return &st->counts[a];
+		if (st->nsparse == st->cap)
+		{
+			SketchStore old = *st;
+
+			lo = st->nsparse > 0 ? Min(st->index[0], i) : i;
+			hi = st->nsparse > 0 ? Max(st->index[st->nsparse - 1], i) + 1 : i + 1;
+			newlen = Max(2 * st->cap, 4);
+			if ((st->nsparse >= 16 &&
+				 (int64) (hi - lo) * sizeof(int64) <= (Size) newlen * (sizeof(int64) + sizeof(int32))) ||
+				st->nsparse >= SKETCH_SPARSE_MAX)
+			{
+				store_densify(s, st, lo, hi);
+				return &st->counts[i - st->offset];
+			}
+			store_alloc(s, st, newlen, true);
+			store_move_sparse(st, &old);
+		}
+		memmove(&st->counts[a + 1], &st->counts[a], sizeof(int64) * (st->nsparse - a));
+		memmove(&st->index[a + 1], &st->index[a], sizeof(int32) * (st->nsparse - a));
+		st->counts[a] = 0;
+		st->index[a] = i;
+		st->nsparse++;
+		return &st->counts[a];
 	}
-	else
+	if (i >= st->offset && i < st->offset + st->len)
+		return &st->counts[i - st->offset];
 	{
+		SketchStore old = *st;
+
 		lo = Min(st->offset, i);
 		hi = Max(st->offset + st->len, i + 1);
-		newlen = Max(st->len * 2, hi - lo);
+		newlen = Max(st->len + st->len / 2, hi - lo);
 		/* grow toward the side that needed it */
 		if (i < st->offset)
 			lo = hi - newlen;
+		store_alloc(s, st, newlen, false);
+		st->offset = lo;
+		memcpy(st->counts + (old.offset - lo), old.counts, sizeof(int64) * old.len);
+		pfree(old.counts);
 	}
-	counts = MemoryContextAllocZero(s->cxt, sizeof(int64) * newlen);
-	if (st->len > 0)
-	{
-		memcpy(counts + (st->offset - lo), st->counts, sizeof(int64) * st->len);
-		pfree(st->counts);
-	}
-	st->counts = counts;
-	st->offset = lo;
-	st->len = newlen;
+	return &st->counts[i - st->offset];
 }
 
 static void
@@ -78,9 +182,9 @@ store_merge(Sketch *dst, SketchStore *d, const SketchStore *src, const char *typ
 {
 	int32		k;
 
-	for (k = 0; k < src->len; k++)
+	for (k = 0; k < store_slots(src); k++)
 		if (src->counts[k] != 0)
-			sketch_store_add(dst, d, src->offset + k, src->counts[k], typname);
+			sketch_store_add(dst, d, store_index(src, k), src->counts[k], typname);
 }
 
 void
@@ -97,9 +201,9 @@ sketch_total(const Sketch *s)
 	int64		t = s->zeros;
 	int32		k;
 
-	for (k = 0; k < s->pos.len; k++)
+	for (k = 0; k < store_slots(&s->pos); k++)
 		t += s->pos.counts[k];
-	for (k = 0; k < s->neg.len; k++)
+	for (k = 0; k < store_slots(&s->neg); k++)
 		t += s->neg.counts[k];
 	return t;
 }
@@ -185,9 +289,9 @@ store_flat_size(const SketchStore *st)
 	int32		prev = 0;
 	int32		k;
 
-	for (k = 0; k < st->len; k++)
+	for (k = 0; k < store_slots(st); k++)
 	{
-		int32		i = st->offset + k;
+		int32		i = store_index(st, k);
 
 		if (st->counts[k] == 0)
 			continue;
@@ -206,14 +310,14 @@ store_flatten(const SketchStore *st, char *p)
 	int32		prev = 0;
 	int32		k;
 
-	for (k = 0; k < st->len; k++)
+	for (k = 0; k < store_slots(st); k++)
 		if (st->counts[k] != 0)
 			n++;
 	p = varint_put(p, (uint64) n);
 	n = 0;
-	for (k = 0; k < st->len; k++)
+	for (k = 0; k < store_slots(st); k++)
 	{
-		int32		i = st->offset + k;
+		int32		i = store_index(st, k);
 
 		if (st->counts[k] == 0)
 			continue;
@@ -295,6 +399,19 @@ merge_bucket(void *arg, int32 index, int64 count)
 	sketch_store_add(m->s, m->st, index, count, m->typname);
 }
 
+/* Adds the flat store at p into st; returns its end. */
+static const char *
+store_merge_flat(MergeArg *m, SketchStore *st, const char *p, const char *end)
+{
+	uint64		n;
+
+	/* a sparse store makes room for all the buckets at once */
+	(void) varint_get(p, end, &n, m->typname);
+	store_reserve_sparse(m->s, st, (uint64) Max(st->nsparse, 0) + n);
+	m->st = st;
+	return store_walk(p, end, m->typname, merge_bucket, m);
+}
+
 const char *
 sketch_merge_flat(Sketch *s, const char *p, const char *end, const char *typname)
 {
@@ -305,9 +422,8 @@ sketch_merge_flat(Sketch *s, const char *p, const char *end, const char *typname
 	if (zeros > (uint64) PG_INT64_MAX)
 		sketch_corrupt(typname, "the zero count is out of range");
 	s->zeros = hb_count_add(s->zeros, (int64) zeros, typname);
-	p = store_walk(p, end, typname, merge_bucket, &m);
-	m.st = &s->neg;
-	return store_walk(p, end, typname, merge_bucket, &m);
+	p = store_merge_flat(&m, &s->pos, p, end);
+	return store_merge_flat(&m, &s->neg, p, end);
 }
 
 typedef struct ViewArg

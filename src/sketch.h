@@ -11,8 +11,13 @@
  * (e^(1/M) - 1) / (e^(1/M) + 1) = 0.39998% of any value in it.  Zeros are
  * counted apart; negative values use a second store of |x|.
  *
- * In memory each store is a dense, growing array of counts; flat (on disk)
- * the sketch is a byte stream of varints holding only non-empty buckets.
+ * In memory a store starts sparse: its buckets' indexes in ascending order
+ * beside their counts, few and small for a few values.  It turns dense, a
+ * growing array of counts over a range of indexes, once that array would
+ * take no more than the sparse lists (16 buckets on), or at
+ * SKETCH_SPARSE_MAX buckets.
+ * Flat (on disk) the sketch is a byte stream of varints holding only
+ * non-empty buckets.
  */
 #ifndef HEARTBEAT_SKETCH_H
 #define HEARTBEAT_SKETCH_H
@@ -27,10 +32,16 @@
 #define SKETCH_MIN_ABS				1e-300
 #define SKETCH_MAX_ABS				1e300
 
+/* Buckets a store keeps sparse at most. */
+#define SKETCH_SPARSE_MAX			256
+
 typedef struct SketchStore
 {
-	int32		offset;			/* bucket index of counts[0] */
-	int32		len;			/* allocated length of counts */
+	int32		nsparse;		/* sparse: buckets in use; dense: -1 */
+	int32		cap;			/* allocated length of counts (and index) */
+	int32		offset;			/* dense: bucket index of counts[0] */
+	int32		len;			/* dense: cap; sparse: 0 (no index is in range) */
+	int32	   *index;			/* sparse: index of counts[k], ascending */
 	int64	   *counts;
 } SketchStore;
 
@@ -52,7 +63,7 @@ typedef struct SketchView
 } SketchView;
 
 extern void sketch_init(Sketch *s, MemoryContext cxt);
-extern void store_reserve(Sketch *s, SketchStore *st, int32 i);
+extern int64 *store_slot(Sketch *s, SketchStore *st, int32 i);
 /*
  * Bucket of |x| > 0: floor(M * (exponent + fraction of significand)),
  * computed on the IEEE 754 bits in integers: M * exponent + the top of
@@ -79,15 +90,16 @@ sketch_index(double a)
 		(int32) ((SKETCH_BUCKETS_PER_OCTAVE * (bits & UINT64CONST(0xFFFFFFFFFFFFF))) >> 52);
 }
 
-/* Add n to bucket i of a store, growing it when i is outside. */
+/* Add n to bucket i of a store (dense and in range: inline). */
 static inline void
 sketch_store_add(Sketch *s, SketchStore *st, int32 i, int64 n, const char *typname)
 {
 	int64	   *c;
 
-	if (unlikely(st->len == 0 || i < st->offset || i >= st->offset + st->len))
-		store_reserve(s, st, i);
-	c = &st->counts[i - st->offset];
+	if (likely((uint32) (i - st->offset) < (uint32) st->len))
+		c = &st->counts[i - st->offset];
+	else
+		c = store_slot(s, st, i);
 	*c = hb_count_add(*c, n, typname);
 }
 

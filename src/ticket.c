@@ -9,10 +9,11 @@
  * canonical (int128 whenever the values fit, numerics rounded to the scale
  * otherwise), so equal multisets of amounts give equal bytes.
  *
- * While aggregating, the state is an expanded object (see expandeddatum.h)
- * that lives in the aggregate context: the executor hands the same pointer
- * back each row, so no transition copies the state, and the sketch's
- * counts grow in a dense array.  It is flattened only when stored or sent.
+ * While aggregating, a small state stays the flat summary and a big one is
+ * an expanded object (see expandeddatum.h) in the aggregate context that
+ * the executor hands back each row, so no transition copies it; its sketch
+ * grows from a few sparse buckets to a dense array (see heartbeat.h and
+ * sketch.h).  It is flattened only when stored or sent.
  *
  * Two partial summaries serve the one-step aggregates, which need less:
  * "mean-only" (TICKET_MEAN_ONLY) keeps deals and sum, the state of
@@ -425,9 +426,8 @@ rescale(TicketState *t, int s)
 }
 
 static TicketState *
-state_new(MemoryContext parent, uint16 flags)
+state_new(MemoryContext cxt, uint16 flags)
 {
-	MemoryContext cxt = hb_state_context(parent);
 	TicketState *t = MemoryContextAllocZero(cxt, sizeof(TicketState));
 
 	EOH_init_header(&t->hdr, &ticket_methods, cxt);
@@ -667,7 +667,7 @@ merge_flat(TicketState *t, const TicketFlat *f)
 		if (t->deals == 0)
 			for (k = 0; k < nexact(t->flags); k++)
 				set_numeric(t, k, v[k]);
-		else
+		else if (nexact(t->flags) > 0) /* a sketch-only merge keeps none */
 		{
 			set_numeric(t, X_SUM, num_add(t->nx[X_SUM], v[X_SUM]));
 			if (nexact(t->flags) > 1)
@@ -695,9 +695,9 @@ merge_flat(TicketState *t, const TicketFlat *f)
 
 /* A fresh state holding a flat summary. */
 static TicketState *
-state_from_flat(const TicketFlat *f, MemoryContext parent)
+state_from_flat(const TicketFlat *f, MemoryContext cxt)
 {
-	TicketState *t = state_new(parent, f->hdr.flags);
+	TicketState *t = state_new(cxt, f->hdr.flags);
 
 	merge_flat(t, f);
 	t->flags = f->hdr.flags & TICKET_PARTS;
@@ -706,17 +706,25 @@ state_from_flat(const TicketFlat *f, MemoryContext parent)
 
 /*
  * The state to update: argument 0 itself when the executor passes our own
- * read-write expanded object, else a new expanded copy (in the aggregate
- * context when aggregating, so the executor adopts it without copying).
+ * read-write expanded object, else one read from the flat argument 0, where
+ * hb_state_home() says (see heartbeat.h).  Return it with ticket_return().
  */
 static pg_attribute_always_inline TicketState *
 ticket_state(FunctionCallInfo fcinfo)
 {
 	TicketState *t = (TicketState *) hb_rw_state(fcinfo, &ticket_methods);
+	TicketFlat *f;
 
 	if (t != NULL)
 		return t;
-	return state_from_flat(ticket_flat(PG_GETARG_DATUM(0)), hb_state_parent(fcinfo));
+	f = ticket_flat(PG_GETARG_DATUM(0));
+	return state_from_flat(f, hb_state_home(fcinfo, VARSIZE(f), (uint64) f->deals));
+}
+
+static inline Datum
+ticket_return(FunctionCallInfo fcinfo, TicketState *t)
+{
+	return hb_state_return(fcinfo, &t->hdr);
 }
 
 /* ---------- adding one amount ---------- */
@@ -884,7 +892,7 @@ ticket_trans(PG_FUNCTION_ARGS)
 
 	t = ticket_state(fcinfo);
 	ticket_add(t, PG_GETARG_DATUM(1));
-	PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));
+	PG_RETURN_DATUM(ticket_return(fcinfo, t));
 }
 
 /*
@@ -929,7 +937,7 @@ ticket_inv(PG_FUNCTION_ARGS)
 		t->big = false;
 		t->x[X_SUM] = 0;
 	}
-	PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));
+	PG_RETURN_DATUM(ticket_return(fcinfo, t));
 }
 
 PG_FUNCTION_INFO_V1(ticket_combine);
@@ -940,7 +948,7 @@ ticket_combine(PG_FUNCTION_ARGS)
 
 	t = ticket_state(fcinfo);
 	merge_flat(t, ticket_flat(PG_GETARG_DATUM(1)));
-	PG_RETURN_DATUM(EOHPGetRWDatum(&t->hdr));
+	PG_RETURN_DATUM(ticket_return(fcinfo, t));
 }
 
 /* ---------- reading a summary ---------- */

@@ -89,12 +89,15 @@ COMMENT ON FUNCTION percentiles(ticket_summary, double precision[]) IS
 COMMENT ON FUNCTION median(ticket_summary) IS
     'Median amount (percentile 0.5, as percentile_disc), within 0.4% relative error; NULL without deals';
 
--- Aggregates.
+-- Aggregates.  SSPACE tells the planner what a state takes once it has
+-- grown (a sketch of thousands of amounts: about 16 kB; see the README's
+-- memory table), so that hash aggregation does not keep too many at once.
 CREATE AGGREGATE ticket_agg(amount numeric) (
     SFUNC = ticket_trans,
     STYPE = ticket_summary,
     COMBINEFUNC = ticket_combine,
     INITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":0,"smallest":null,"largest":null,"sketch":"AAAA"}',
+    SSPACE = 16384,
     PARALLEL = SAFE
 );
 
@@ -103,6 +106,7 @@ CREATE AGGREGATE rollup(ticket_summary) (
     STYPE = ticket_summary,
     COMBINEFUNC = ticket_combine,
     INITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":0,"smallest":null,"largest":null,"sketch":"AAAA"}',
+    SSPACE = 16384,
     PARALLEL = SAFE
 );
 
@@ -128,6 +132,7 @@ CREATE AGGREGATE median_ticket(amount numeric) (
     FINALFUNC = median,
     COMBINEFUNC = ticket_combine,
     INITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":null,"sum_squares":null,"smallest":null,"largest":null,"sketch":"AAAA"}',
+    SSPACE = 16384,
     PARALLEL = SAFE
 );
 

@@ -2,16 +2,25 @@
 \ir lib/begin.psql
 SET LOCAL enable_sort = off;                 -- hash aggregation
 SET LOCAL max_parallel_workers_per_gather = 0;
-SELECT plan(3);
+SELECT plan(6);
 
 CREATE FUNCTION backend_bytes() RETURNS bigint LANGUAGE sql AS
   $$ SELECT sum(total_bytes)::bigint FROM pg_backend_memory_contexts $$;
 CREATE FUNCTION run(q text) RETURNS void LANGUAGE plpgsql AS $$ BEGIN EXECUTE q; END $$;
 CREATE TEMP TABLE q (name text, sql text);
 INSERT INTO q VALUES
-  ('ticket_agg over 1,000,000 groups', $$SELECT count(*) FROM (SELECT i, ticket_agg(i) FROM generate_series(1, 1000000) i GROUP BY i) x$$),
-  ('cycle_agg and conversion_agg over 1,000,000 groups', $$SELECT count(*) FROM (SELECT i, cycle_agg(now() - i * interval '1 s', now()), conversion_agg(i % 2 = 0) FROM generate_series(1, 1000000) i GROUP BY i) x$$),
+  ('ticket_agg over 1,000,000 groups', $$SELECT count(t) FROM (SELECT i, ticket_agg(i) t FROM generate_series(1, 1000000) i GROUP BY i) x$$),
+  ('cycle_agg and conversion_agg over 1,000,000 groups', $$SELECT count(c), count(v) FROM (SELECT i, cycle_agg(now() - i * interval '1 s', now()) c, conversion_agg(i % 2 = 0) v FROM generate_series(1, 1000000) i GROUP BY i) x$$),
   ('moving avg_ticket over 1,000,000 rows', $$SELECT max(x) FROM (SELECT avg_ticket(i) OVER (ORDER BY i ROWS 5 PRECEDING) x FROM generate_series(1, 1000000) i) y$$);
+-- The outer query uses each aggregate's result: were it only counting rows,
+-- the planner would drop the aggregate (EXPLAIN VERBOSE would show a NULL
+-- constant in its place) and nothing would be measured.
+\ir lib/plan_of.psql
+SELECT matches(plan_of(sql, 'VERBOSE, COSTS OFF'), pattern, name || ': the aggregate is computed (EXPLAIN VERBOSE)')
+  FROM q JOIN (VALUES ('ticket_agg over 1,000,000 groups', 'HashAggregate\n +Output: i\.i, ticket_agg\(\(i\.i\)::numeric\)'),
+                      ('cycle_agg and conversion_agg over 1,000,000 groups', 'HashAggregate\n +Output: i\.i, cycle_agg\(.*conversion_agg\('),
+                      ('moving avg_ticket over 1,000,000 rows', 'WindowAgg\n +Output: avg_ticket\(\(i\.i\)::numeric\) OVER')) p(name, pattern) USING (name)
+ ORDER BY name;
 -- Each runs once to warm the caches, then again: the second run must leave
 -- the backend's memory contexts as the first left them.  Measured between
 -- statements, so no executor state is counted.

@@ -10,6 +10,8 @@
 --   "cannot drop ... because other objects depend on it" and changes
 --   nothing: redefine the view with retention_agg(granularity, customer,
 --   active_at, 'Your/Zone') (or current_setting('TimeZone')), then update.
+-- * The aggregates whose state grows with the rows declare its size (SSPACE)
+--   for the planner.
 
 \echo Use "ALTER EXTENSION heartbeat UPDATE TO '0.3.0'" to load this file. \quit
 
@@ -44,7 +46,7 @@ CREATE FUNCTION retention_trans(retention_summary, granularity text, customer bi
 COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer bigint, active_at timestamptz, time_zone text) IS
     'Transition function of retention_agg: adds one customer activity';
 CREATE AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamptz, time_zone text) (
-    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine, SSPACE = 1048576,
     INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
 COMMENT ON AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamptz, time_zone text) IS
     'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored';
@@ -53,7 +55,7 @@ CREATE FUNCTION retention_trans(retention_summary, granularity text, customer bi
 COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer bigint, active_at timestamptz, time_zone text, revenue numeric) IS
     'Transition function of retention_agg: adds one customer activity';
 CREATE AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamptz, time_zone text, revenue numeric) (
-    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine, SSPACE = 1048576,
     INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
 COMMENT ON AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamptz, time_zone text, revenue numeric) IS
     'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored';
@@ -62,7 +64,7 @@ CREATE FUNCTION retention_trans(retention_summary, granularity text, customer te
 COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer text, active_at timestamptz, time_zone text) IS
     'Transition function of retention_agg: adds one customer activity';
 CREATE AGGREGATE retention_agg(granularity text, customer text, active_at timestamptz, time_zone text) (
-    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine, SSPACE = 1048576,
     INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
 COMMENT ON AGGREGATE retention_agg(granularity text, customer text, active_at timestamptz, time_zone text) IS
     'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored';
@@ -71,7 +73,7 @@ CREATE FUNCTION retention_trans(retention_summary, granularity text, customer te
 COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer text, active_at timestamptz, time_zone text, revenue numeric) IS
     'Transition function of retention_agg: adds one customer activity';
 CREATE AGGREGATE retention_agg(granularity text, customer text, active_at timestamptz, time_zone text, revenue numeric) (
-    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine, SSPACE = 1048576,
     INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
 COMMENT ON AGGREGATE retention_agg(granularity text, customer text, active_at timestamptz, time_zone text, revenue numeric) IS
     'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored';
@@ -80,7 +82,7 @@ CREATE FUNCTION retention_trans(retention_summary, granularity text, customer uu
 COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer uuid, active_at timestamptz, time_zone text) IS
     'Transition function of retention_agg: adds one customer activity';
 CREATE AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamptz, time_zone text) (
-    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine, SSPACE = 1048576,
     INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
 COMMENT ON AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamptz, time_zone text) IS
     'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored';
@@ -89,10 +91,110 @@ CREATE FUNCTION retention_trans(retention_summary, granularity text, customer uu
 COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer uuid, active_at timestamptz, time_zone text, revenue numeric) IS
     'Transition function of retention_agg: adds one customer activity';
 CREATE AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamptz, time_zone text, revenue numeric) (
-    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine, SSPACE = 1048576,
     INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
 COMMENT ON AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamptz, time_zone text, revenue numeric) IS
     'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored';
+
+-- SSPACE of the aggregates whose state grows with the rows (every ticket,
+-- cycle and retention aggregate but avg_ticket and avg_cycle, the moving
+-- ones; the timestamptz retention_agg above have theirs), as the install
+-- script declares them.  CREATE OR REPLACE AGGREGATE keeps each aggregate's
+-- OID, so views that use it keep working.
+CREATE OR REPLACE AGGREGATE ticket_agg(amount numeric) (
+    SFUNC = ticket_trans,
+    STYPE = ticket_summary,
+    COMBINEFUNC = ticket_combine,
+    INITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":0,"smallest":null,"largest":null,"sketch":"AAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE rollup(ticket_summary) (
+    SFUNC = ticket_combine,
+    STYPE = ticket_summary,
+    COMBINEFUNC = ticket_combine,
+    INITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":0,"smallest":null,"largest":null,"sketch":"AAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE median_ticket(amount numeric) (
+    SFUNC = ticket_trans,
+    STYPE = ticket_summary,
+    FINALFUNC = median,
+    COMBINEFUNC = ticket_combine,
+    INITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":null,"sum_squares":null,"smallest":null,"largest":null,"sketch":"AAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE cycle_agg(opened timestamptz, closed timestamptz) (
+    SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE cycle_agg(opened date, closed date) (
+    SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE cycle_agg(opened timestamptz, closed timestamptz, as_of timestamptz) (
+    SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE cycle_agg(opened date, closed date, as_of date) (
+    SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE rollup(cycle_summary) (
+    SFUNC = cycle_combine, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE median_cycle(opened timestamptz, closed timestamptz) (
+    SFUNC = cycle_trans, STYPE = cycle_summary, FINALFUNC = median, COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE median_cycle(opened date, closed date) (
+    SFUNC = cycle_trans, STYPE = cycle_summary, FINALFUNC = median, COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+CREATE OR REPLACE AGGREGATE rollup(retention_summary) (
+    SFUNC = retention_combine, STYPE = retention_summary, COMBINEFUNC = retention_combine,
+    SSPACE = 1048576,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    PARALLEL = SAFE
+);
+DO $$
+DECLARE
+    k text;
+    a text;
+    rev boolean;
+    args text;
+BEGIN
+    FOREACH k IN ARRAY ARRAY['bigint', 'text', 'uuid'] LOOP
+        FOREACH a IN ARRAY ARRAY['date', 'timestamp'] LOOP
+            FOREACH rev IN ARRAY ARRAY[false, true] LOOP
+                args := pg_catalog.format('granularity text, customer %s, active_at %s%s', k, a,
+                                          CASE WHEN rev THEN ', revenue numeric' ELSE '' END);
+                EXECUTE pg_catalog.format('CREATE OR REPLACE AGGREGATE retention_agg(%s) (
+                                    SFUNC = retention_trans, STYPE = retention_summary,
+                                    COMBINEFUNC = retention_combine, SSPACE = 1048576,
+                                    INITCOND = %L, PARALLEL = SAFE)', args,
+                                          '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}');
+            END LOOP;
+        END LOOP;
+    END LOOP;
+END $$;
 
 -- pulse(): retention in the session's time zone, as its other periods.
 CREATE OR REPLACE FUNCTION pulse(deals regclass, granularity text DEFAULT 'month',
