@@ -122,8 +122,10 @@ BEGIN
   END LOOP;
 END \$\$;
 SELECT pg_sleep($2 / 1000.0);
-SELECT extract(epoch FROM clock_timestamp()), pg_cancel_backend(pid)
-  FROM pg_stat_activity WHERE application_name = '$app' AND state = 'active';
+-- One row even when the victim is already done (then nothing is cancelled).
+SELECT extract(epoch FROM clock_timestamp()),
+       (SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+         WHERE application_name = '$app' AND state = 'active' LIMIT 1);
 SQL
 )
     wait $!
