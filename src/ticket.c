@@ -518,9 +518,22 @@ flat_plan(TicketState *t)
 		}
 		if (k < n)
 		{
+			/*
+			 * Rounded in the state's own context: numeric_round frees its
+			 * working digits, and the caller's context may not free (a
+			 * tuplesort flattens into a bump context on PostgreSQL 17+).
+			 */
+			MemoryContext old = MemoryContextSwitchTo(t->hdr.eoh_context);
+
 			t->flat_big = true;
 			for (k = 0; k < n; k++)
-				set_numeric(t, k, num_round(t->nx[k], exact_scale(t, k)));
+			{
+				Numeric		r = num_round(t->nx[k], exact_scale(t, k));
+
+				pfree(t->nx[k]);
+				t->nx[k] = r;
+			}
+			MemoryContextSwitchTo(old);
 		}
 	}
 	else

@@ -14,7 +14,9 @@
 # or, for the aggregates, 200 ms after their last row is in, while the pairs
 # are sorted, merged and written out (the victim takes advisory lock 4242
 # with its last row; the canceller waits for it; that last part takes about
-# 450 ms for retention_agg and 700 ms for rollup() here, uncancelled).  The time counted is from
+# 450 ms for retention_agg and 700 ms for rollup() here, uncancelled; on a
+# faster machine the call may complete before the cancel takes effect, which
+# passes only if it ended within the bound too).  The time counted is from
 # a clock_timestamp() taken just before the statement (plus the timeout) or
 # just before the cancel, to one taken by the victim's next statement: both
 # on the server's clock, never understated.
@@ -120,8 +122,10 @@ BEGIN
   END LOOP;
 END \$\$;
 SELECT pg_sleep($2 / 1000.0);
-SELECT extract(epoch FROM clock_timestamp()), pg_cancel_backend(pid)
-  FROM pg_stat_activity WHERE application_name = '$app' AND state = 'active';
+-- One row even when the victim is already done (then nothing is cancelled).
+SELECT extract(epoch FROM clock_timestamp()),
+       (SELECT pg_cancel_backend(pid) FROM pg_stat_activity
+         WHERE application_name = '$app' AND state = 'active' LIMIT 1);
 SQL
 )
     wait $!
@@ -135,11 +139,16 @@ stop_twice() {
     for how in timeout cancel; do
         if [ $how = timeout ]; then res=$(by_timeout "$2"); else res=$(by_cancel "$2" "$3" "${4:-}"); fi
         code=${res%%|*} ms=${res##*|}
-        ok "$([ "$code" = 57014 ] && echo true || echo false)" "$1: stopped by the $how (57014)" \
+        # A call that completed anyway (00000) before the cancel could take
+        # effect, on a machine faster than the one the sizes were chosen on,
+        # kept the promise too if it ended within the bound; one still
+        # running after it, or any other outcome, did not.
+        ok "$([ "$code" = 57014 ] || { [ "$code" = 00000 ] && [ -n "$ms" ] && [ "$ms" -lt $bound_ms ]; } && echo true || echo false)" \
+           "$1: stopped by the $how (57014), or already done when it came" \
            "got '$(tr '\n' ' ' <<<"$res")' $(tr '\n' ' ' <"$out/err")"
-        ok "$([ "$code" = 57014 ] && [ "$ms" -lt $bound_ms ] && echo true || echo false)" \
+        ok "$({ [ "$code" = 57014 ] || [ "$code" = 00000 ]; } && [ -n "$ms" ] && [ "$ms" -lt $bound_ms ] && echo true || echo false)" \
            "$1: ended within $bound_ms ms of the $how" "it ended $ms ms after it"
-        echo "# $1: ended $ms ms after the $how"
+        echo "# $1: ended $ms ms after the $how ($code)"
     done
 }
 
