@@ -129,7 +129,8 @@ SELECT extract(epoch FROM clock_timestamp()),
 SQL
 )
     wait $!
-    awk -F'|' -v at="${at%%|*}" 'at != "" { printf "%s|%d\n", $1, ($2 - at) * 1000 }' "$out/victim"
+    # The last line: the victim's own result comes first when it completed.
+    tail -n 1 "$out/victim" | awk -F'|' -v at="${at%%|*}" 'at != "" { printf "%s|%d\n", $1, ($2 - at) * 1000 }'
 }
 
 # stop_twice name sql cancel-delay-ms [last-row]
