@@ -22,7 +22,7 @@ prove --exec bash test/*.sh > results/prove_shell.log 2>&1 || shell=$?
 cat results/prove_shell.log
 {
     echo "== pg_regress =="
-    grep -E '^ *(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests (failed|passed))' results/installcheck.log \
+    grep -E '^[ #]*(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests (failed|passed))' results/installcheck.log \
         || echo "pg_regress did not finish (exit $regress)"
     echo "== prove (shell tests) =="
     tail -n 3 results/prove_shell.log
