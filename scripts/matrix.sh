@@ -98,7 +98,7 @@ for major in "${MAJORS[@]}"; do
     fi
     took="$(( (SECONDS - start) / 60 ))m$(( (SECONDS - start) % 60 ))s"
     if [ $rc = 0 ]; then
-        summary+=("ok   PostgreSQL $major in $where, $took: $(grep -cE '^ *All [0-9]+ tests passed' "$LOGS/$major.log") pg_regress runs, $(grep -c '^Result: PASS' "$LOGS/$major.log") prove runs passed; $(grep -oE 'sanitize: PASS' "$LOGS/$major.log" | head -1)$(grep -E '^[0-9]+ passed, 0 failed$' "$LOGS/$major.log" | tail -1 | sed 's/^/; citus /')")
+        summary+=("ok   PostgreSQL $major in $where, $took: $(grep -cE '^[ #]*All [0-9]+ tests passed' "$LOGS/$major.log") pg_regress runs, $(grep -c '^Result: PASS' "$LOGS/$major.log") prove runs passed; $(grep -oE 'sanitize: PASS' "$LOGS/$major.log" | head -1)$(grep -E '^[0-9]+ passed, 0 failed$' "$LOGS/$major.log" | tail -1 | sed 's/^/; citus /')")
     else
         failed=$((failed + 1))
         summary+=("FAIL PostgreSQL $major in $where, $took (results/matrix/$major.log)")
