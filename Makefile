@@ -61,7 +61,7 @@ $(OBJS): $(wildcard $(HB_SRCDIR)src/*.h)
 heartbeat--$(EXTVERSION).sql: src/common.sql $(FAMILIES:%=src/%.sql) heartbeat.control
 	cat $(filter %.sql,$^) > $@
 
-.PHONY: deps test demo bench sanitize valgrind citus matrix deb deb-test dist
+.PHONY: deps test demo bench bench-matrix sanitize valgrind citus matrix deb deb-test dist
 
 deps:
 	@./scripts/deps.sh
@@ -100,13 +100,13 @@ demo: deps
 	$(MAKE) install
 	pg_virtualenv -t -v $(PGMAJOR_NOW) psql -X -q -f demo/demo.sql
 
-# Benchmark against plain SQL: make bench [N=5000000] [RUNS=7]
+# Benchmark against plain SQL: make bench [N=5000000] [RUNS=7] [SECTIONS=cases,parallel,groups]
 N    ?= 5000000
 RUNS ?= 7
 bench: deps
 	$(MAKE) all
 	$(MAKE) install
-	pg_virtualenv -t -v $(PGMAJOR_NOW) ./bench/bench.sh $(N) $(RUNS)
+	pg_virtualenv -t -v $(PGMAJOR_NOW) ./bench/bench.sh $(N) $(RUNS) $(SECTIONS)
 
 # The suite on every supported PostgreSQL this machine reaches (15 here, 17
 # and 18 in throwaway Debian 13 / unstable roots): make matrix [VERSIONS="17 18"]
@@ -127,3 +127,8 @@ dist:
 	@perl scripts/check-meta.pl
 	git archive --format=zip --prefix=$(EXTENSION)-$(EXTVERSION)/ -o $(EXTENSION)-$(EXTVERSION).zip HEAD
 	@echo "$(EXTENSION)-$(EXTVERSION).zip"
+
+# The benchmark on each supported version, one after the other (15 here, 17
+# and 18 in throwaway Debian roots): make bench-matrix [N=1000000] [RUNS=5]
+bench-matrix:
+	./scripts/bench-matrix.sh $(or $(BENCH_MATRIX_N),1000000) $(or $(BENCH_MATRIX_RUNS),5)
