@@ -124,7 +124,7 @@ SET LOCAL enable_sort = off;
 SET LOCAL work_mem = '1GB';
 SET LOCAL hash_mem_multiplier = 100;       -- room for what SSPACE makes the planner expect
 SELECT matches(analyzed('SELECT count(a) FROM (SELECT g, ticket_agg(amount) a FROM small GROUP BY g) s'),
-               'HashAggregate \(actual rows=50000 loops=1\)\n +Output: small.g, ticket_agg\(', 'the aggregate is computed, in one hash table (EXPLAIN VERBOSE)');
+               'HashAggregate \(actual rows=50000(\.00)? loops=1\)\n +Output: small.g, ticket_agg\(', 'the aggregate is computed, in one hash table (EXPLAIN VERBOSE)');
 SELECT cmp_ok(bytes_per_group(agg), '<', 512::numeric, format('%s: under 512 bytes a group of 10 rows, hash table included', agg))
   FROM unnest(ARRAY['ticket_agg(amount)', 'median_ticket(amount)', 'cycle_agg(opened, closed)',
                     $$cycle_agg(opened, closed, '2026-03-01')$$, $$retention_agg('day', customer, opened, 'UTC')$$,
