@@ -16,9 +16,6 @@ shift 2 2>/dev/null || shift $#
 read -r -a MAJORS <<<"${*:-15 17 18}"
 OUT=$TOP/results/bench-matrix
 
-release_of() {
-    case $1 in 15) echo bookworm ;; 17) echo trixie ;; 18) echo sid ;; *) return 1 ;; esac
-}
 
 [ "$(id -u)" = 0 ] || { echo "heartbeat bench-matrix: run as root" >&2; exit 1; }
 root_traps

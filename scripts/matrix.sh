@@ -21,14 +21,6 @@ TOP=$(cd "$(dirname "$0")/.." && pwd)
 read -r -a MAJORS <<<"${*:-15 17 18}"
 LOGS=$TOP/results/matrix
 
-release_of() {
-    case $1 in
-        15) echo bookworm ;;
-        17) echo trixie ;;
-        18) echo sid ;;
-        *) return 1 ;;
-    esac
-}
 
 [ "$(id -u)" = 0 ] || { echo "heartbeat matrix: run as root (debootstrap, chroot, mounts)" >&2; exit 1; }
 root_traps

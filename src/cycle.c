@@ -280,13 +280,6 @@ cycle_result(CycleState *t)
 	return EOHPGetRWDatum(&t->hdr);
 }
 
-/* What a transition or combine function returns (see hb_state_return). */
-static inline Datum
-cycle_return(FunctionCallInfo fcinfo, CycleState *t)
-{
-	return hb_state_return(fcinfo, &t->hdr);
-}
-
 /* cycle_trans(state, opened timestamptz, closed timestamptz): strict. */
 PG_FUNCTION_INFO_V1(cycle_trans);
 Datum
@@ -300,7 +293,7 @@ cycle_trans(PG_FUNCTION_ARGS)
 		t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
 	else
 		cycle_add(t, o, true, c, false, 0);
-	PG_RETURN_DATUM(cycle_return(fcinfo, t));
+	PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));
 }
 
 /*
@@ -316,15 +309,15 @@ cycle_asof_common(FunctionCallInfo fcinfo, bool o_finite, int64 o, bool c_finite
 
 	t = cycle_state(fcinfo);
 	if (PG_ARGISNULL(1) || PG_ARGISNULL(3))
-		PG_RETURN_DATUM(cycle_return(fcinfo, t));
+		PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));
 	check_as_of(a_finite);
 	if (o > a)					/* opened after as_of: not a deal yet */
-		PG_RETURN_DATUM(cycle_return(fcinfo, t));
+		PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));
 	if (!o_finite || (!PG_ARGISNULL(2) && !c_finite))
 		t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
 	else
 		cycle_add(t, o, !PG_ARGISNULL(2), c, true, a);
-	PG_RETURN_DATUM(cycle_return(fcinfo, t));
+	PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));
 }
 
 #define ARG_TS(n) (PG_ARGISNULL(n) ? 0 : PG_GETARG_TIMESTAMPTZ(n))
@@ -362,7 +355,7 @@ cycle_trans_date(PG_FUNCTION_ARGS)
 		t->skipped = hb_count_add(t->skipped, 1, TYPNAME);
 	else
 		cycle_add(t, DAY_US(o), true, DAY_US(c), false, 0);
-	PG_RETURN_DATUM(cycle_return(fcinfo, t));
+	PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));
 }
 
 PG_FUNCTION_INFO_V1(cycle_trans_date_asof);
@@ -400,7 +393,7 @@ cycle_inverse(FunctionCallInfo fcinfo, bool finite, int64 o, int64 c)
 		t->sum -= d;
 		t->sum_days -= d / USECS_PER_DAY;
 	}
-	PG_RETURN_DATUM(cycle_return(fcinfo, t));
+	PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));
 }
 
 PG_FUNCTION_INFO_V1(cycle_inv);
@@ -430,7 +423,7 @@ cycle_combine(PG_FUNCTION_ARGS)
 	CycleState *t = cycle_state(fcinfo);
 
 	cycle_merge_flat(t, cycle_flat(PG_GETARG_DATUM(1)));
-	PG_RETURN_DATUM(cycle_return(fcinfo, t));
+	PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));
 }
 
 /* ---------- reading ---------- */

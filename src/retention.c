@@ -983,13 +983,6 @@ ret_state(FunctionCallInfo fcinfo)
 	return t;
 }
 
-/* What a transition or combine function returns (see hb_state_return). */
-static inline Datum
-ret_return(FunctionCallInfo fcinfo, RetState *t)
-{
-	return hb_state_return(fcinfo, &t->hdr);
-}
-
 /* ---------- transition ---------- */
 
 #define DAY_CACHE 1024
@@ -1110,7 +1103,7 @@ retention_trans(PG_FUNCTION_ARGS)
 			c->cperiod[i] = PG_INT32_MIN;	/* empty */
 	}
 	if (PG_ARGISNULL(2) || PG_ARGISNULL(3))
-		PG_RETURN_DATUM(ret_return(fcinfo, t));	/* NULL customer or time: ignored */
+		PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));	/* NULL customer or time: ignored */
 
 	/* the key */
 	if (c->key_type == INT8OID)
@@ -1190,7 +1183,7 @@ retention_trans(PG_FUNCTION_ARGS)
 		}
 		ret_insert(t, key, c->cperiod[slot], rev);
 	}
-	PG_RETURN_DATUM(ret_return(fcinfo, t));
+	PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));
 
 infinite:
 	ereport(ERROR,
@@ -1207,7 +1200,7 @@ retention_combine(PG_FUNCTION_ARGS)
 	RetState   *t = ret_state(fcinfo);
 
 	ret_merge_flat(t, ret_flat(PG_GETARG_DATUM(1)));
-	PG_RETURN_DATUM(ret_return(fcinfo, t));
+	PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));
 }
 
 /* ---------- accessors ---------- */

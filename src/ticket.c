@@ -518,13 +518,7 @@ flat_plan(TicketState *t)
 		}
 		if (k < n)
 		{
-			/*
-			 * Rounded in the state's own context: numeric_round frees its
-			 * working digits, and the caller's context may not free (a
-			 * tuplesort flattens into a bump context on PostgreSQL 17+).
-			 */
-			MemoryContext old = MemoryContextSwitchTo(t->hdr.eoh_context);
-
+			/* rounded in the state's context (ticket_get_flat_size), kept */
 			t->flat_big = true;
 			for (k = 0; k < n; k++)
 			{
@@ -533,7 +527,6 @@ flat_plan(TicketState *t)
 				pfree(t->nx[k]);
 				t->nx[k] = r;
 			}
-			MemoryContextSwitchTo(old);
 		}
 	}
 	else
@@ -548,9 +541,18 @@ ticket_get_flat_size(ExpandedObjectHeader *eohptr)
 	TicketState *t = (TicketState *) eohptr;
 	Size		size = FLAT_FIXED;
 	int			k;
+	MemoryContext old;
 
 	Assert(t->hdr.eoh_methods == &ticket_methods);
+
+	/*
+	 * In the state's own context: the caller's may not free (a tuplesort
+	 * flattens into a bump context on PostgreSQL 17+), and numeric_round
+	 * frees its working digits.
+	 */
+	old = MemoryContextSwitchTo(t->hdr.eoh_context);
 	flat_plan(t);
+	MemoryContextSwitchTo(old);
 	for (k = 0; k < nexact(t->flags); k++)
 		size += t->flat_big ? MAXALIGN(VARSIZE(t->nx[k])) : sizeof(int128);
 	if (!(t->flags & TICKET_MEAN_ONLY))
@@ -720,7 +722,7 @@ state_from_flat(const TicketFlat *f, MemoryContext cxt)
 /*
  * The state to update: argument 0 itself when the executor passes our own
  * read-write expanded object, else one read from the flat argument 0, where
- * hb_state_home() says (see heartbeat.h).  Return it with ticket_return().
+ * hb_state_home() says (see heartbeat.h).  Return it with hb_state_return().
  */
 static pg_attribute_always_inline TicketState *
 ticket_state(FunctionCallInfo fcinfo)
@@ -732,12 +734,6 @@ ticket_state(FunctionCallInfo fcinfo)
 		return t;
 	f = ticket_flat(PG_GETARG_DATUM(0));
 	return state_from_flat(f, hb_state_home(fcinfo, VARSIZE(f), (uint64) f->deals));
-}
-
-static inline Datum
-ticket_return(FunctionCallInfo fcinfo, TicketState *t)
-{
-	return hb_state_return(fcinfo, &t->hdr);
 }
 
 /* ---------- adding one amount ---------- */
@@ -905,7 +901,7 @@ ticket_trans(PG_FUNCTION_ARGS)
 
 	t = ticket_state(fcinfo);
 	ticket_add(t, PG_GETARG_DATUM(1));
-	PG_RETURN_DATUM(ticket_return(fcinfo, t));
+	PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));
 }
 
 /*
@@ -950,7 +946,7 @@ ticket_inv(PG_FUNCTION_ARGS)
 		t->big = false;
 		t->x[X_SUM] = 0;
 	}
-	PG_RETURN_DATUM(ticket_return(fcinfo, t));
+	PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));
 }
 
 PG_FUNCTION_INFO_V1(ticket_combine);
@@ -961,7 +957,7 @@ ticket_combine(PG_FUNCTION_ARGS)
 
 	t = ticket_state(fcinfo);
 	merge_flat(t, ticket_flat(PG_GETARG_DATUM(1)));
-	PG_RETURN_DATUM(ticket_return(fcinfo, t));
+	PG_RETURN_DATUM(hb_state_return(fcinfo, &t->hdr));
 }
 
 /* ---------- reading a summary ---------- */
@@ -1323,22 +1319,24 @@ ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, uint16 
 static Numeric
 text_numeric(HbTextReader *r, const char *s, const char *key)
 {
-	const char *p = s;
-	int			before = 0,
-				after = 0;
+	const char *p = s,
+			   *digits;
+	bool		ok;
 
 	if (s == NULL)
 		return NULL;
 	if (*p == '-')
 		p++;
-	while (isdigit((unsigned char) p[before]))
-		before++;
-	if (p[before] == '.')
-		while (isdigit((unsigned char) p[before + 1 + after]))
-			after++;
-	if (before == 0 || (p[before] == '.' && after == 0) ||
-		p[before + (p[before] == '.' ? 1 + after : 0)] != '\0' ||
-		before > NUMERIC_INTEGER_DIGITS_MAX || after > NUM_DSCALE_MASK)
+	for (digits = p; isdigit((unsigned char) *p); p++)
+		;
+	ok = p > digits && p - digits <= NUMERIC_INTEGER_DIGITS_MAX;
+	if (*p == '.')
+	{
+		for (digits = ++p; isdigit((unsigned char) *p); p++)
+			;
+		ok = ok && p > digits && p - digits <= NUM_DSCALE_MASK;
+	}
+	if (!ok || *p != '\0')
 		hb_text_bad(r, psprintf("\"%s\" must be a plain decimal number.", key));
 	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(s),
 											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));

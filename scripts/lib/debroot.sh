@@ -6,6 +6,8 @@
 #                     $R, mounts /proc, /dev, /dev/pts and a per-release apt
 #                     package cache (so packages download once)
 #   root_run CMD...   runs CMD in $R as root, with a clean environment
+#   release_of MAJOR  the Debian release whose PostgreSQL is MAJOR
+#   copy_checkout DIR copies the checkout (scripts/lib/checkout.sh)
 #   root_close        kills every process whose root is in $R, undoes every
 #                     mount, removes $R; safe to call twice, and called by the
 #                     EXIT/INT/TERM traps root_traps sets
@@ -103,12 +105,14 @@ root_traps() {
     trap 'exit 130' INT TERM
 }
 
-# Copies the checkout (tracked and untracked files, not ignored ones) to $1.
-copy_checkout() {
-    local top
-    top=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-    mkdir -p "$1"
-    git -C "$top" ls-files -co --exclude-standard -z \
-        | (cd "$top" && xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh) \
-        | tar -C "$top" --null -T - -cf - | tar -C "$1" -xf -
+. "$(dirname "${BASH_SOURCE[0]}")/checkout.sh"
+
+# The Debian release whose own PostgreSQL is major $1.
+release_of() {
+    case $1 in
+        15) echo bookworm ;;
+        17) echo trixie ;;
+        18) echo sid ;;
+        *) return 1 ;;
+    esac
 }

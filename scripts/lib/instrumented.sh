@@ -56,12 +56,7 @@ instrumented_cleanup() {
     exit "$rc"
 }
 
-# Copies the working tree (tracked and untracked files, not ignored ones) to $1.
-copy_sources() {
-    git -C "$ROOT" ls-files -co --exclude-standard -z \
-        | (cd "$ROOT" && xargs -0 sh -c 'for f; do [ -e "$f" ] && printf "%s\0" "$f"; done' sh) \
-        | tar -C "$ROOT" --null -T - -cf - | tar -C "$1" -xf -
-}
+. "$(dirname "${BASH_SOURCE[0]}")/checkout.sh"
 
 start_server() {
     runuser -u postgres -- "$STAGE_BIN/initdb" -D "$DATA" -A trust -U postgres --no-sync >"$LOGS/initdb.log" 2>&1 \
@@ -149,7 +144,7 @@ run_instrumented() {
     chmod 700 "$DATA"
     cp -a "/usr/lib/postgresql/$PGMAJOR" "$STAGE/usr/lib/postgresql/"
     cp -a "/usr/share/postgresql/$PGMAJOR" "$STAGE/usr/share/postgresql/"
-    copy_sources "$BUILD" || return 1
+    copy_checkout "$BUILD" || return 1
     tool_setup || { log "FAIL - could not set up $MODE"; return 1; }
 
     log "building with COPT='$COPT'"
