@@ -13,7 +13,7 @@ EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(HB_SRCDIR)
 FAMILIES    = conversion ticket cycle retention funnel timeseries pulse
 
 MODULE_big  = heartbeat
-OBJS        = src/common.o src/sketch.o $(patsubst $(HB_SRCDIR)%.c,%.o,$(wildcard $(FAMILIES:%=$(HB_SRCDIR)src/%.c)))
+OBJS        = src/summary.o src/common.o src/sketch.o $(patsubst $(HB_SRCDIR)%.c,%.o,$(wildcard $(FAMILIES:%=$(HB_SRCDIR)src/%.c)))
 DATA_built  = heartbeat--$(EXTVERSION).sql
 DATA        = $(patsubst $(HB_SRCDIR)%,%,$(wildcard $(HB_SRCDIR)upgrade/heartbeat--*.sql))
 EXTRA_CLEAN = results regression.diffs regression.out
