@@ -58,8 +58,13 @@ export PG_CONFIG
 
 $(OBJS): $(wildcard $(HB_SRCDIR)src/*.h)
 
-heartbeat--$(EXTVERSION).sql: src/common.sql $(FAMILIES:%=src/%.sql) heartbeat.control
-	cat $(filter %.sql,$^) > $@
+# The install script: src/common.sql and each family's .sql, one after the
+# other, with each value stated once in them (an empty summary, a state
+# size: "-- @NAME@ = value") put where @NAME@ stands; scripts/assemble.awk
+# says how.  A failed step leaves no half-built script behind.
+heartbeat--$(EXTVERSION).sql: scripts/assemble.awk src/common.sql $(FAMILIES:%=src/%.sql) heartbeat.control
+	awk -f $< $(filter %.sql,$^) > $@
+.DELETE_ON_ERROR:
 
 .PHONY: deps test demo bench bench-matrix sanitize valgrind citus matrix deb deb-test dist
 
