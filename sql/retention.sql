@@ -35,8 +35,14 @@ SELECT retention_agg('month', customer, at, NULL) FROM orders;
 SELECT z, r.period
   FROM (VALUES ('Europe/Lisbon'), ('America/Sao_Paulo'), ('Asia/Tokyo')) v(z),
        LATERAL retention((SELECT retention_agg('month', 1, t, z) FROM (VALUES (timestamptz '2026-01-31 23:30+00')) w(t))) r;
-SELECT rollup(s) FROM (SELECT retention_agg('month', customer, at, 'UTC') FROM orders
-                       UNION ALL SELECT retention_agg('month', customer, at, 'UTC', amount) FROM orders) v(s);
+-- A merge keeps what both sides keep: with and without revenue gives the
+-- activity without revenue, in either order.
+SELECT rollup(s)::text = (SELECT retention_agg('month', customer, at, 'UTC') FROM orders)::text AS same_activity
+  FROM (SELECT retention_agg('month', customer, at, 'UTC') FROM orders
+        UNION ALL SELECT retention_agg('month', customer, at, 'UTC', amount) FROM orders) v(s);
+SELECT rollup(s ORDER BY o)::text = (SELECT retention_agg('month', customer, at, 'UTC') FROM orders)::text AS same_activity
+  FROM (SELECT 2, retention_agg('month', customer, at, 'UTC') FROM orders
+        UNION ALL SELECT 1, retention_agg('month', customer, at, 'UTC', amount) FROM orders) v(o, s);
 SELECT rollup(s) FROM (SELECT retention_agg('month', 1, at, 'UTC') FROM orders
                        UNION ALL SELECT retention_agg('month', 'x', at, 'UTC') FROM orders) v(s);
 SELECT * FROM revenue_retention((SELECT retention_agg('month', customer, at, 'UTC') FROM orders));

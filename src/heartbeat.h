@@ -354,6 +354,7 @@ extern void hb_send_header(StringInfo buf, HbKind kind);
 extern void hb_recv_header(StringInfo buf, HbKind kind, const char *typname);
 extern int64 hb_recv_int64(StringInfo buf, const char *typname);
 extern int32 hb_recv_int32(StringInfo buf, const char *typname);
+extern int16 hb_recv_int16(StringInfo buf, const char *typname);
 extern int	hb_recv_byte(StringInfo buf, const char *typname);
 extern const char *hb_recv_bytes(StringInfo buf, int n, const char *typname);
 extern const char *hb_recv_rest(StringInfo buf, int *len);

@@ -35,16 +35,23 @@
 static Size retention_get_flat_size(ExpandedObjectHeader *eohptr);
 static void retention_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
 
+static ExpandedObjectHeader *retention_from_flat(MemoryContext cxt, const HbHeader *f);
+static uint64 retention_rows(const HbHeader *f);
+
 static const ExpandedObjectMethods retention_methods = {retention_get_flat_size, retention_flatten_into};
 
-pg_noreturn static void
-retention_corrupt(const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("invalid %s value", RETENTION_TYPNAME),
-			 errdetail("%s", what)));
-}
+static const HbFamily retention_family = {
+	.typname = RETENTION_TYPNAME,
+	.kind = HB_KIND_RETENTION,
+	.fixed_size = sizeof(RetFlat),
+	.varsize = true,
+	.flags = RET_REVENUE | RET_HASHED,
+	.keeps = RET_REVENUE,
+	.kinds = RET_HASHED,
+	.methods = &retention_methods,
+	.from_flat = retention_from_flat,
+	.rows = retention_rows,
+};
 
 /* ---------- the state ---------- */
 
@@ -62,43 +69,15 @@ retention_new(MemoryContext cxt, uint64 room)
 
 /* ---------- flat form ---------- */
 
-static inline char *
-retention_put_varint(char *p, uint64 v)
-{
-	while (v >= 0x80)
-	{
-		*p++ = (char) ((v & 0x7F) | 0x80);
-		v >>= 7;
-	}
-	*p++ = (char) v;
-	return p;
-}
-
+/* The pair list at p, up to end: the next varint. */
 static inline const char *
-retention_get_varint(const char *p, const char *end, uint64 *v)
+retention_varint(const char *p, const char *end, uint64 *v)
 {
-	uint64		r = 0;
-	int			shift = 0;
-
-	for (;;)
-	{
-		uint8		b;
-
-		if (p >= end || shift > 63)
-			retention_corrupt("Its pair list is truncated or malformed.");
-		b = (uint8) *p++;
-		r |= ((uint64) (b & 0x7F)) << shift;
-		if (!(b & 0x80))
-			break;
-		shift += 7;
-	}
-	*v = r;
+	p = hb_varint_get(p, end, v);
+	if (p == NULL)
+		hb_invalid(RETENTION_TYPNAME, "Its pair list is truncated or malformed.");
 	return p;
 }
-
-#define ZIGZAG(v) (((uint64) (v) << 1) ^ (uint64) ((int64) (v) >> 63))
-#define UNZIGZAG(u) ((int64) ((u) >> 1) ^ -(int64) ((u) & 1))
-
 
 /*
  * The canonical flat form: its size, and written into dst unless dst is
@@ -117,7 +96,7 @@ retention_write_flat(RetState *t, char *dst)
 	int32		lo = 0,
 				hi = 0;
 
-#define PUT(v) do { char *e_ = retention_put_varint(p, (v)); size += e_ - p; if (dst) p = e_; } while (0)
+#define PUT(v) do { char *e_ = hb_varint_put(p, (v)); size += e_ - p; if (dst) p = e_; } while (0)
 	if (t->sorted != t->n)
 		retention_pairs_dedup(t);			/* no room made for more pairs: most are done */
 	v = t->set;
@@ -143,7 +122,7 @@ retention_write_flat(RetState *t, char *dst)
 		CHECK_FOR_INTERRUPTS();
 		while (j < n && v[j].key == v[k].key)
 			j++;
-		PUT(customers == 0 ? ZIGZAG(v[k].key) : (uint64) v[k].key - (uint64) v[k - 1].key);
+		PUT(customers == 0 ? hb_zigzag(v[k].key) : (uint64) v[k].key - (uint64) v[k - 1].key);
 		PUT(j - k);
 		prev = lo - 1;
 		for (uint64 m = k; m < j; m++)
@@ -153,7 +132,7 @@ retention_write_flat(RetState *t, char *dst)
 		}
 		if (t->flags & RET_REVENUE)
 			for (uint64 m = k; m < j; m++)
-				PUT(ZIGZAG(t->rev ? t->rev[m] : 0));
+				PUT(hb_zigzag(t->rev ? t->rev[m] : 0));
 		customers++;
 		k = j;
 	}
@@ -214,19 +193,19 @@ retention_walk(const RetFlat *f, retention_customer_fn fn, void *arg)
 					m;
 		int64		prev = (int64) f->first_period - 1;
 
-		p = retention_get_varint(p, end, &u);
+		p = retention_varint(p, end, &u);
 		if (c == 0)
-			key = UNZIGZAG(u);
+			key = hb_unzigzag(u);
 		else
 		{
 			if (u == 0)
-				retention_corrupt("Its customers are not in order.");
+				hb_invalid(RETENTION_TYPNAME, "Its customers are not in order.");
 			key = (int64) ((uint64) key + u);
 		}
-		p = retention_get_varint(p, end, &cnt);
+		p = retention_varint(p, end, &cnt);
 		if (cnt == 0 || cnt > (uint64) (f->pairs - pairs) ||
 			cnt > (uint64) f->last_period - f->first_period + 1)
-			retention_corrupt("A customer's period count is out of range.");
+			hb_invalid(RETENTION_TYPNAME, "A customer's period count is out of range.");
 		if ((int) cnt > cap)
 		{
 			cap = Max((int) cnt, 64);
@@ -236,46 +215,42 @@ retention_walk(const RetFlat *f, retention_customer_fn fn, void *arg)
 		for (m = 0; m < cnt; m++)
 		{
 			INTERRUPTS_EVERY_64K(pairs + m);
-			p = retention_get_varint(p, end, &u);
+			p = retention_varint(p, end, &u);
 			if ((int64) f->last_period - prev - 1 < 0 || u > (uint64) ((int64) f->last_period - prev - 1))
-				retention_corrupt("A period is out of range.");
+				hb_invalid(RETENTION_TYPNAME, "A period is out of range.");
 			prev = prev + 1 + (int64) u;
 			periods[m] = (int32) prev;
 		}
 		if (f->hdr.flags & RET_REVENUE)
 			for (m = 0; m < cnt; m++)
 			{
-				p = retention_get_varint(p, end, &u);
-				revs[m] = UNZIGZAG(u);
+				p = retention_varint(p, end, &u);
+				revs[m] = hb_unzigzag(u);
 			}
 		pairs += cnt;
 		if (fn)
 			fn(arg, key, periods, (f->hdr.flags & RET_REVENUE) ? revs : NULL, (int) cnt);
 	}
 	if (p != end || pairs != f->pairs)
-		retention_corrupt("Its pair list does not match its counts.");
+		hb_invalid(RETENTION_TYPNAME, "Its pair list does not match its counts.");
 }
 
+/* The fields of a flat summary whose header hb_summary_check() took. */
 static void
 retention_check(const RetFlat *f)
 {
-	if (VARSIZE(f) < sizeof(RetFlat) || f->hdr.kind != HB_KIND_RETENTION)
-		retention_corrupt("It is shorter than its header or of another family.");
-	hb_check_version(f->hdr.version, RETENTION_TYPNAME);
-	if (f->hdr.flags & ~(RET_REVENUE | RET_HASHED))
-		retention_corrupt("It has unknown flags.");
 	if (f->granularity < PERIOD_NONE || f->granularity > PERIOD_YEAR || f->rev_scale < 0 || f->rev_scale > 1000 ||
 		f->customers < 0 || f->pairs < f->customers ||
 		(f->customers == 0) != (f->pairs == 0) || (f->pairs > 0 && f->first_period > f->last_period) ||
 		(f->pairs > 0 && f->granularity == PERIOD_NONE) ||
 		(f->pairs > 0 && (int64) f->last_period - f->first_period >= RETENTION_MAX_SPAN))
-		retention_corrupt("Its header is inconsistent.");
+		hb_invalid(RETENTION_TYPNAME, "Its header is inconsistent.");
 }
 
-RetFlat *
+const RetFlat *
 retention_flat(Datum d)
 {
-	RetFlat    *f = (RetFlat *) PG_DETOAST_DATUM(d);
+	const RetFlat *f = (const RetFlat *) hb_summary_check(d, &retention_family);
 
 	retention_check(f);
 	return f;
@@ -297,43 +272,42 @@ retention_merge_customer(void *arg, int64 key, const int32 *periods, const int64
 	{
 		int64		r = 0;
 
-		if (revs && __builtin_mul_overflow(revs[k], m->factor, &r))
+		if (revs && (m->t->flags & RET_REVENUE) && __builtin_mul_overflow(revs[k], m->factor, &r))
 			retention_revenue_overflow();
 		retention_pairs_insert(m->t, key, periods[k], r);
 	}
 }
 
-pg_noreturn static void
-retention_mismatch(const char *what, const char *hint)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("cannot merge retention summaries of different %s", what),
-			 errhint("%s", hint)));
-}
-
-/* Adopt or check the kind of a summary being merged or a row being added. */
+/*
+ * Check or adopt the granularity and key type of a summary being merged
+ * or a row being added, and merge its flags by the kit's rule: revenue is
+ * kept when both sides keep it.
+ */
 static void
 retention_kind(RetState *t, int g, uint16 flags)
 {
-	bool		empty = t->n == 0 && t->granularity == PERIOD_NONE;
-
 	if (g == PERIOD_NONE)
 		return;
-	if (empty)
-	{
-		t->granularity = g;
-		t->flags = flags;
-		return;
-	}
 	if (t->granularity == PERIOD_NONE)
 		t->granularity = g;
-	if (t->granularity != g)
-		retention_mismatch("granularity", "Roll up summaries built with the same granularity.");
+	else if (t->granularity != g)
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge retention summaries of different granularity"),
+				 errhint("Roll up summaries built with the same granularity.")));
 	if (t->n > 0 && (t->flags & RET_HASHED) != (flags & RET_HASHED))
-		retention_mismatch("customer key types", "Use bigint keys everywhere, or text/uuid keys everywhere.");
-	if (t->n > 0 && (t->flags & RET_REVENUE) != (flags & RET_REVENUE))
-		retention_mismatch("kinds", "Summaries with revenue merge only with summaries with revenue.");
+		ereport(ERROR,
+				(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
+				 errmsg("cannot merge retention summaries of different customer key types"),
+				 errhint("Use bigint keys everywhere, or text/uuid keys everywhere.")));
+	flags = hb_merge_flags(&retention_family, t->flags, t->n == 0, flags, false);
+	if (!(flags & RET_REVENUE) && t->rev != NULL)
+	{
+		pfree(t->rev);
+		t->rev = NULL;
+	}
+	if (!(flags & RET_REVENUE))
+		t->rev_scale = 0;
 	t->flags = flags;
 }
 
@@ -349,7 +323,7 @@ retention_merge_flat(RetState *t, const RetFlat *f)
 		return;
 	}
 	retention_kind(t, f->granularity, f->hdr.flags);
-	if (f->hdr.flags & RET_REVENUE)
+	if (t->flags & RET_REVENUE)
 	{
 		retention_pairs_rescale(t, f->rev_scale);
 		for (e = f->rev_scale; e < t->rev_scale; e++)
@@ -369,24 +343,28 @@ retention_merge_flat(RetState *t, const RetFlat *f)
 	}
 }
 
-static pg_attribute_always_inline RetState *
-retention_state(FunctionCallInfo fcinfo)
+static ExpandedObjectHeader *
+retention_from_flat(MemoryContext cxt, const HbHeader *h)
 {
-	RetState   *t = (RetState *) hb_rw_state(fcinfo, &retention_methods);
-	RetFlat    *f;
-	uint64		room;
+	const RetFlat *f = (const RetFlat *) h;
+	RetState   *t;
 
-	if (t != NULL)
-		return t;
-	if (PG_ARGISNULL(0))		/* called by hand: start empty */
-		return retention_new(CurrentMemoryContext, 0);
-	f = retention_flat(PG_GETARG_DATUM(0));
+	if (f == NULL)
+		return &retention_new(cxt, 0)->hdr;
+	retention_check(f);
 	/* room for its pairs and one more (a pair takes a byte at least) */
-	room = Min((uint64) f->pairs, VARSIZE(f) - sizeof(RetFlat)) + 1;
-	t = retention_new(hb_state_home(fcinfo, VARSIZE(f), (uint64) f->pairs), room);
+	t = retention_new(cxt, Min((uint64) f->pairs, VARSIZE(f) - sizeof(RetFlat)) + 1);
 	retention_merge_flat(t, f);
-	return t;
+	return &t->hdr;
 }
+
+static uint64
+retention_rows(const HbHeader *h)
+{
+	return (uint64) ((const RetFlat *) h)->pairs;
+}
+
+#define retention_state(fcinfo) ((RetState *) hb_state(fcinfo, &retention_family))
 
 /* ---------- keys ---------- */
 
@@ -645,6 +623,7 @@ retention_from_flat_bytes(RetFlat *f)
 	RetState   *t;
 	RetFlat    *g;
 
+	(void) hb_summary_check(PointerGetDatum(f), &retention_family);
 	retention_check(f);
 	t = retention_new(CurrentMemoryContext, 0);
 	t->granularity = f->granularity;
@@ -653,10 +632,10 @@ retention_from_flat_bytes(RetFlat *f)
 	retention_merge_flat(t, f);
 	g = (RetFlat *) PG_DETOAST_DATUM(EOHPGetRWDatum(&t->hdr));
 	if (g->pairs != f->pairs)
-		retention_corrupt("It lists a customer-period pair twice.");
+		hb_invalid(RETENTION_TYPNAME, "It lists a customer-period pair twice.");
 	if (g->customers != f->customers ||
 		(f->pairs > 0 && (g->first_period != f->first_period || g->last_period != f->last_period)))
-		retention_corrupt("Its customer count or period range does not match its pairs.");
+		hb_invalid(RETENTION_TYPNAME, "Its customer count or period range does not match its pairs.");
 	return PointerGetDatum(g);
 }
 
@@ -686,7 +665,7 @@ PG_FUNCTION_INFO_V1(retention_summary_out);
 Datum
 retention_summary_out(PG_FUNCTION_ARGS)
 {
-	RetFlat    *f = retention_flat(PG_GETARG_DATUM(0));
+	const RetFlat *f = retention_flat(PG_GETARG_DATUM(0));
 	StringInfoData buf;
 
 	hb_text_out_begin(&buf);
@@ -750,7 +729,7 @@ PG_FUNCTION_INFO_V1(retention_summary_send);
 Datum
 retention_summary_send(PG_FUNCTION_ARGS)
 {
-	RetFlat    *f = retention_flat(PG_GETARG_DATUM(0));
+	const RetFlat *f = retention_flat(PG_GETARG_DATUM(0));
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
@@ -778,22 +757,17 @@ retention_summary_recv_checked(PG_FUNCTION_ARGS)
 				last;
 	int64		customers,
 				pairs;
+	const char *bytes;
 
 	hb_recv_header(buf, HB_KIND_RETENTION, RETENTION_TYPNAME);
-	if (buf->len - buf->cursor < 2 + 4 + 4 + 8 + 8 + 4 + 4)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", RETENTION_TYPNAME),
-				 errdetail("The value is truncated.")));
-	flags = pq_getmsgint(buf, 2);
-	g = pq_getmsgint(buf, 4);
-	s = pq_getmsgint(buf, 4);
-	customers = pq_getmsgint64(buf);
-	pairs = pq_getmsgint64(buf);
-	first = pq_getmsgint(buf, 4);
-	last = pq_getmsgint(buf, 4);
-	len = buf->len - buf->cursor;
-	PG_RETURN_DATUM(retention_from_parts(flags, g, s, customers, pairs, first, last,
-										 pq_getmsgbytes(buf, len), len));
+	flags = (uint16) hb_recv_int16(buf, RETENTION_TYPNAME);
+	g = hb_recv_int32(buf, RETENTION_TYPNAME);
+	s = hb_recv_int32(buf, RETENTION_TYPNAME);
+	customers = hb_recv_int64(buf, RETENTION_TYPNAME);
+	pairs = hb_recv_int64(buf, RETENTION_TYPNAME);
+	first = hb_recv_int32(buf, RETENTION_TYPNAME);
+	last = hb_recv_int32(buf, RETENTION_TYPNAME);
+	bytes = hb_recv_rest(buf, &len);	/* the pair list */
+	PG_RETURN_DATUM(retention_from_parts(flags, g, s, customers, pairs, first, last, bytes, len));
 }
 HB_INPUT_FUNCTION(retention_summary_recv, retention_summary_recv_checked, ERRCODE_INVALID_BINARY_REPRESENTATION)

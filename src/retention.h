@@ -91,7 +91,7 @@ typedef struct RetState
 extern RetState *retention_new(MemoryContext cxt, uint64 room);
 
 /* A stored summary, detoasted and its header checked. */
-extern RetFlat *retention_flat(Datum d);
+extern const RetFlat *retention_flat(Datum d);
 
 /*
  * Walks a flat summary customer by customer, checking every bound; calls

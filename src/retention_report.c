@@ -25,7 +25,7 @@ retention_customers(PG_FUNCTION_ARGS)
 /* A report being made: its summary, span of periods and result set. */
 typedef struct RetentionReport
 {
-	RetFlat    *f;
+	const RetFlat *f;
 	int32		first;			/* the first period */
 	int32		span;			/* periods from the first to the last */
 	ReturnSetInfo *rsinfo;
@@ -40,7 +40,7 @@ typedef struct RetentionReport
 static bool
 retention_report_begin(FunctionCallInfo fcinfo, RetentionReport *r, bool revenue)
 {
-	RetFlat    *f = retention_flat(PG_GETARG_DATUM(0));
+	const RetFlat *f = retention_flat(PG_GETARG_DATUM(0));
 
 	if (revenue && f->pairs > 0 && !(f->hdr.flags & RET_REVENUE))
 		ereport(ERROR,

@@ -300,6 +300,13 @@ hb_recv_int32(StringInfo buf, const char *typname)
 	return pq_getmsgint(buf, 4);
 }
 
+int16
+hb_recv_int16(StringInfo buf, const char *typname)
+{
+	need_bytes(buf, 2, typname);
+	return (int16) pq_getmsgint(buf, 2);
+}
+
 int
 hb_recv_byte(StringInfo buf, const char *typname)
 {
