@@ -9,11 +9,14 @@ HB_SRCDIR  := $(dir $(firstword $(MAKEFILE_LIST)))
 EXTENSION   = heartbeat
 EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(HB_SRCDIR)heartbeat.control)
 
-# Metric families, in install order; each has src/<family>.c and src/<family>.sql.
+# Metric families, in install order; each has src/<family>.sql and (all but
+# pulse) src/<family>.c, with more C files where it has more concerns
+# (src/ticket_exact.c, ...).
 FAMILIES    = conversion ticket cycle retention funnel timeseries pulse
 
 MODULE_big  = heartbeat
-OBJS        = src/common.o src/sketch.o $(patsubst $(HB_SRCDIR)%.c,%.o,$(wildcard $(FAMILIES:%=$(HB_SRCDIR)src/%.c)))
+# Every C file in src/: the families' and the shared ones (common, sketch, decimal).
+OBJS        = $(patsubst $(HB_SRCDIR)%.c,%.o,$(wildcard $(HB_SRCDIR)src/*.c))
 DATA_built  = heartbeat--$(EXTVERSION).sql
 DATA        = $(patsubst $(HB_SRCDIR)%,%,$(wildcard $(HB_SRCDIR)upgrade/heartbeat--*.sql))
 EXTRA_CLEAN = results regression.diffs regression.out
