@@ -192,48 +192,6 @@ hb_unbase64(HbTextReader *r, const char *text, int *len)
 	return out;
 }
 
-/* ---------- exact numbers ---------- */
-
-/* Decimal text of v / 10^scale. */
-char *
-hb_int128_text(int128 v, int scale)
-{
-	/* 39 digits at most, then zeros up to the scale, a point and a sign */
-	char	   *digits = palloc(Max(scale, 0) + 41);
-	char	   *out = palloc(Max(scale, 0) + 44);
-	int			n = 0,
-				o = 0,
-				k;
-	bool		neg = v < 0;
-	uint128		u = neg ? -(uint128) v : (uint128) v;
-
-	do
-	{
-		digits[n++] = '0' + (int) (u % 10);
-		u /= 10;
-	} while (u > 0);
-	while (n <= scale)
-		digits[n++] = '0';
-	if (neg)
-		out[o++] = '-';
-	for (k = n - 1; k >= 0; k--)
-	{
-		out[o++] = digits[k];
-		if (k == scale && scale > 0)
-			out[o++] = '.';
-	}
-	out[o] = '\0';
-	pfree(digits);
-	return out;
-}
-
-Numeric
-hb_int128_numeric(int128 v, int scale)
-{
-	return DatumGetNumeric(DirectFunctionCall3(numeric_in, CStringGetDatum(hb_int128_text(v, scale)),
-											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
-}
-
 /* ---------- statistics ---------- */
 
 void

@@ -3,7 +3,9 @@
  *
  * heartbeat supports PostgreSQL 15 to 18.  Anything that differs between server
  * versions goes here, behind PG_VERSION_NUM, so the metric files never test
- * the server version themselves.
+ * the server version themselves; so does what heartbeat needs of the
+ * platform (128-bit integers).  numeric's private on-disk layout, the same
+ * in every version, is read in decimal.h alone.
  */
 #ifndef HEARTBEAT_COMPAT_H
 #define HEARTBEAT_COMPAT_H
@@ -12,6 +14,15 @@
 
 #if PG_VERSION_NUM < 150000 || PG_VERSION_NUM >= 190000
 #error "heartbeat supports PostgreSQL 15 to 18"
+#endif
+
+/*
+ * Exact sums are 128-bit integers: c.h defines int128 and HAVE_INT128 when
+ * the compiler has them (GCC and Clang on 64-bit platforms).  heartbeat has
+ * no fallback without them; such a build stops here with a clear message.
+ */
+#ifndef HAVE_INT128
+#error "heartbeat needs a compiler with 128-bit integers (PostgreSQL's HAVE_INT128)"
 #endif
 
 /*

@@ -10,6 +10,7 @@
 #define HEARTBEAT_H
 
 #include "compat.h"
+#include "decimal.h"		/* exact decimals: hb_int128_text, ... */
 
 #include "common/int.h"
 #include "fmgr.h"
@@ -365,10 +366,6 @@ extern void conversion_counts(Datum summary, int64 *conversions, int64 *trials);
 
 /* Per-family set-up at library load (tables), called from _PG_init. */
 extern void ticket_init(void);
-
-/* v / 10^scale as decimal text and as numeric, exactly. */
-extern char *hb_int128_text(int128 v, int scale);
-extern Numeric hb_int128_numeric(int128 v, int scale);
 
 /* ERROR unless 0 <= p <= 1. */
 extern void hb_check_percentile(double p);
