@@ -4,6 +4,7 @@
  * and the normal quantile function.
  */
 #include "heartbeat.h"
+#include "decimal.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -21,7 +22,7 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
-	ticket_init();
+	hb_dec_init();				/* decimal.h's tables */
 }
 
 

@@ -201,18 +201,6 @@ hb_state(FunctionCallInfo fcinfo, const HbFamily *fam)
 	return hb_state_read(fcinfo, fam);
 }
 
-/* TRANSITIONAL: ticket and retention move to hb_state() next. */
-static inline ExpandedObjectHeader *
-hb_rw_state(FunctionCallInfo fcinfo, const ExpandedObjectMethods *methods)
-{
-	Datum		d = PG_GETARG_DATUM(0);
-
-	if (!PG_ARGISNULL(0) && VARATT_IS_EXTERNAL_EXPANDED_RW(DatumGetPointer(d)) &&
-		hb_in_aggregate(fcinfo) && DatumGetEOHP(d)->eoh_methods == methods)
-		return DatumGetEOHP(d);
-	return NULL;
-}
-
 /*
  * The memory context (and expanded object context) of a state built from
  * argument 0, a flat summary of flat_size bytes holding `rows` rows (a
@@ -364,8 +352,6 @@ extern void hb_recv_end(StringInfo buf, const char *typname);
 /* A conversion_summary's counts (checked), for other families' use. */
 extern void conversion_counts(Datum summary, int64 *conversions, int64 *trials);
 
-/* Per-family set-up at library load (tables), called from _PG_init. */
-extern void ticket_init(void);
 
 /* ERROR unless 0 <= p <= 1. */
 extern void hb_check_percentile(double p);

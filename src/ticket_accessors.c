@@ -158,9 +158,9 @@ ticket_view(FunctionCallInfo fcinfo, TicketRead *r, SketchView *v)
 	bool		has_deals = ticket_read_for(fcinfo, r, TICKET_MEAN_ONLY, "percentiles");
 
 	if (sketch_view(v, r->sk, r->end, TYPNAME) != r->end)
-		ticket_corrupt("Unexpected bytes after its sketch.");
+		hb_invalid(TYPNAME, "Unexpected bytes after its sketch.");
 	if (v->total != r->f->deals)
-		ticket_corrupt("Its sketch does not count its deals.");
+		hb_invalid(TYPNAME, "Its sketch does not count its deals.");
 	return has_deals;
 }
 
