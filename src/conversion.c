@@ -200,9 +200,9 @@ conversion_combine(PG_FUNCTION_ARGS)
 
 /* ---------- accessors ---------- */
 
-PG_FUNCTION_INFO_V1(conversion_rate_final);
+PG_FUNCTION_INFO_V1(conversion_rate);
 Datum
-conversion_rate_final(PG_FUNCTION_ARGS)
+conversion_rate(PG_FUNCTION_ARGS)
 {
 	const ConversionSummary *s = conversion_arg(fcinfo, 0);
 

@@ -53,7 +53,7 @@ COMMENT ON FUNCTION conversion_combine(conversion_summary, conversion_summary) I
 
 -- Accessors.
 CREATE FUNCTION rate(conversion_summary) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'conversion_rate_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'conversion_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION conversions(conversion_summary) RETURNS bigint
     AS 'MODULE_PATHNAME', 'conversion_conversions' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION trials(conversion_summary) RETURNS bigint

@@ -369,7 +369,7 @@ CREATE FUNCTION retention(retention_summary,
         OUT retained bigint, OUT churned bigint,
         OUT retention_rate double precision, OUT churn_rate double precision, OUT crr double precision)
     RETURNS SETOF record
-    AS 'MODULE_PATHNAME', 'retention_periods' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
+    AS 'MODULE_PATHNAME', 'retention_retention' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
 CREATE FUNCTION cohorts(retention_summary,
         OUT cohort date, OUT period_offset integer, OUT cohort_size bigint, OUT active bigint,
         OUT retention double precision)
@@ -380,7 +380,7 @@ CREATE FUNCTION revenue_retention(retention_summary,
         OUT contraction numeric, OUT churned_revenue numeric,
         OUT nrr double precision, OUT grr double precision)
     RETURNS SETOF record
-    AS 'MODULE_PATHNAME', 'retention_revenue' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
+    AS 'MODULE_PATHNAME', 'retention_revenue_retention' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
 
 COMMENT ON FUNCTION customers(retention_summary) IS
     'Distinct customers in the summary';

@@ -1,7 +1,7 @@
 /*
  * retention_report.c - what a retention_summary tells: customers(), and
- * the reports retention() (retention_periods), cohorts() (retention_cohorts)
- * and revenue_retention() (retention_revenue).
+ * the reports retention() (retention_retention), cohorts() (retention_cohorts)
+ * and revenue_retention() (retention_revenue_retention).
  *
  * Each report walks the summary customer by customer (retention_walk),
  * counting into per-period arrays (cohorts: into a sparse set of cells),
@@ -135,9 +135,9 @@ retention_rate_or_null(int64 num, int64 den, bool *isnull)
 }
 
 /* retention(s): one row per period from the first to the last. */
-PG_FUNCTION_INFO_V1(retention_periods);
+PG_FUNCTION_INFO_V1(retention_retention);
 Datum
-retention_periods(PG_FUNCTION_ARGS)
+retention_retention(PG_FUNCTION_ARGS)
 {
 	PeriodsAcc	a;
 	int64	  **count = a.count;
@@ -310,9 +310,9 @@ retention_revenue_add(void *arg, int64 key, const int32 *p, const int64 *r, int 
 }
 
 /* revenue_retention(s): per period, over the customers active the period before. */
-PG_FUNCTION_INFO_V1(retention_revenue);
+PG_FUNCTION_INFO_V1(retention_revenue_retention);
 Datum
-retention_revenue(PG_FUNCTION_ARGS)
+retention_revenue_retention(PG_FUNCTION_ARGS)
 {
 	RevenueAcc	a;
 	int128	  **sum = a.sum;

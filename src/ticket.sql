@@ -62,7 +62,7 @@ CREATE FUNCTION smallest(ticket_summary) RETURNS numeric
 CREATE FUNCTION largest(ticket_summary) RETURNS numeric
     AS 'MODULE_PATHNAME', 'ticket_largest' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION stddev_amount(ticket_summary) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'ticket_stddev' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'ticket_stddev_amount' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION percentile(ticket_summary, p double precision) RETURNS numeric
     AS 'MODULE_PATHNAME', 'ticket_percentile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION percentiles(ticket_summary, p double precision[]) RETURNS numeric[]

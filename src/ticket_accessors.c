@@ -92,9 +92,9 @@ ticket_deals(PG_FUNCTION_ARGS)
 }
 
 /* Sample standard deviation: sqrt((n * sumsq - sum^2) / (n (n - 1))), exact until the root. */
-PG_FUNCTION_INFO_V1(ticket_stddev);
+PG_FUNCTION_INFO_V1(ticket_stddev_amount);
 Datum
-ticket_stddev(PG_FUNCTION_ARGS)
+ticket_stddev_amount(PG_FUNCTION_ARGS)
 {
 	TicketRead	r;
 	Numeric		n,

@@ -426,3 +426,22 @@ BEGIN
         opened_at, closed_at, won, amount, customer_id, deals)
     USING granularity, as_of, step;
 END $$;
+
+-- C functions named as their SQL functions (the old symbols stay in the
+-- library, src/legacy.c, for the frozen 0.1.0 and 0.2.0 scripts).
+CREATE OR REPLACE FUNCTION rate(conversion_summary) RETURNS double precision
+    AS 'MODULE_PATHNAME', 'conversion_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION stddev_amount(ticket_summary) RETURNS double precision
+    AS 'MODULE_PATHNAME', 'ticket_stddev_amount' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION retention(retention_summary,
+        OUT period date, OUT active bigint, OUT new bigint, OUT "returning" bigint,
+        OUT retained bigint, OUT churned bigint,
+        OUT retention_rate double precision, OUT churn_rate double precision, OUT crr double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'retention_retention' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
+CREATE OR REPLACE FUNCTION revenue_retention(retention_summary,
+        OUT period date, OUT starting_revenue numeric, OUT expansion numeric,
+        OUT contraction numeric, OUT churned_revenue numeric,
+        OUT nrr double precision, OUT grr double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'retention_revenue_retention' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
