@@ -502,35 +502,19 @@ cycle_mean(PG_FUNCTION_ARGS)
 	PG_RETURN_INTERVAL_P(us_interval((int64) q));
 }
 
-PG_FUNCTION_INFO_V1(cycle_closed_deals);
-Datum
-cycle_closed_deals(PG_FUNCTION_ARGS)
-{
-	CycleRead	r;
+/* closed_deals(), open_deals(), skipped(): one count of the summary. */
+#define CYCLE_COUNT_FUNCTION(fn, field) \
+	PG_FUNCTION_INFO_V1(fn); \
+	Datum fn(PG_FUNCTION_ARGS) \
+	{ \
+		CycleRead	r; \
+		cycle_read(fcinfo, 0, &r); \
+		PG_RETURN_INT64(r.f->field); \
+	}
 
-	cycle_read(fcinfo, 0, &r);
-	PG_RETURN_INT64(r.f->closed);
-}
-
-PG_FUNCTION_INFO_V1(cycle_open_deals);
-Datum
-cycle_open_deals(PG_FUNCTION_ARGS)
-{
-	CycleRead	r;
-
-	cycle_read(fcinfo, 0, &r);
-	PG_RETURN_INT64(r.f->open);
-}
-
-PG_FUNCTION_INFO_V1(cycle_skipped);
-Datum
-cycle_skipped(PG_FUNCTION_ARGS)
-{
-	CycleRead	r;
-
-	cycle_read(fcinfo, 0, &r);
-	PG_RETURN_INT64(r.f->skipped);
-}
+CYCLE_COUNT_FUNCTION(cycle_closed_deals, closed)
+CYCLE_COUNT_FUNCTION(cycle_open_deals, open)
+CYCLE_COUNT_FUNCTION(cycle_skipped, skipped)
 
 /* Both sketches decoded; ERROR for a mean-only summary. */
 static void
