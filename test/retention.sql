@@ -164,10 +164,7 @@ CREATE TABLE ap AS SELECT * FROM acts;
 ANALYZE ap;
 SET LOCAL max_parallel_workers_per_gather = 0;
 CREATE TEMP TABLE serial AS SELECT retention_agg('week', customer, at, 'America/Sao_Paulo', revenue) s FROM ap;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
+\ir lib/force_parallel.psql
 \ir lib/plan_of.psql
 SELECT matches(plan_of($q$SELECT retention_agg('week', customer, at, 'America/Sao_Paulo', revenue) FROM ap$q$), 'Partial Aggregate',
                'retention_agg runs as a parallel partial aggregate');
