@@ -28,7 +28,7 @@ INSERT INTO pipeline VALUES
 --     (1 retained of 1), Mar {3} (1 retained of 2) -> NULL, 1, 0.5
 --   conversion_z: Feb against Jan's 1/1 (pooled rate 1: NULL); Mar's 1/2
 --     against 3/4 pooled: (0.5 - 0.75) / sqrt(0.75 * 0.25 / 2) = -0.816497
-SELECT period, deals_opened, deals_closed, deals_won, conversion_rate, avg_ticket, mean_cycle,
+SELECT period, deals_opened, deals_closed, deals_won, conversion_rate, mean_ticket, mean_cycle,
        retention_rate, round(conversion_z::numeric, 6) AS conversion_z, alert
   FROM pulse('pipeline', as_of => '2026-04-01');
 -- The same figures from plain SQL, and the approximate ones (sketches:
@@ -48,7 +48,7 @@ WITH p AS (SELECT * FROM pulse('pipeline', as_of => '2026-04-01')),
              FROM c, (VALUES (1.959963984540054)) v(z))
 SELECT period, p.deals_opened = o.opened AS opened, p.deals_closed = c.closed AS closed, p.deals_won = c.won AS won,
        p.conversion_rate = c.rate AS rate, abs(p.conversion_lower - w.lower) < 1e-12 AS lower,
-       abs(p.conversion_upper - w.upper) < 1e-12 AS upper, p.avg_ticket = c.ticket AS ticket,
+       abs(p.conversion_upper - w.upper) < 1e-12 AS upper, p.mean_ticket = c.ticket AS ticket,
        abs(p.median_ticket / c.median_ticket - 1) <= 0.004 AS median_ticket, p.mean_cycle = c.cycle AS cycle
   FROM p JOIN o USING (period) JOIN c USING (period) JOIN w USING (period)
  ORDER BY period;
@@ -70,7 +70,7 @@ SELECT period, deals_closed, deals_won, round(conversion_z::numeric, 6) AS conve
 SELECT round((-0.5 / sqrt(0.25 / 20))::numeric, 6) AS april, round((0.625 / sqrt(0.375 * 0.625 / 20))::numeric, 6) AS may;
 
 -- By quarter: one period with every deal seen by 2026-04-01.
-SELECT period, deals_opened, deals_closed, deals_won, conversion_rate, avg_ticket
+SELECT period, deals_opened, deals_closed, deals_won, conversion_rate, mean_ticket
   FROM pulse('pipeline', 'quarter', as_of => '2026-04-01');
 SELECT count(*) AS opened, count(*) FILTER (WHERE closed_at <= '2026-04-01') AS closed,
        count(*) FILTER (WHERE closed_at <= '2026-04-01' AND won) AS won,
@@ -81,7 +81,7 @@ CREATE TABLE export AS
 SELECT opened_at::date AS opened, closed_at::date AS closed, won AS is_won, (amount * 100)::int AS cents,
        customer_id::text AS account
   FROM pipeline;
-SELECT period, deals_opened, deals_closed, deals_won, avg_ticket, retention_rate
+SELECT period, deals_opened, deals_closed, deals_won, mean_ticket, retention_rate
   FROM pulse('export', 'month', 'opened', 'closed', 'is_won', 'cents', 'account', '2026-04-01');
 
 -- Guard rails: each an ERROR naming what to fix (the PL/pgSQL context,

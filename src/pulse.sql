@@ -36,7 +36,7 @@ CREATE FUNCTION pulse(deals regclass, granularity text DEFAULT 'month',
         customer_id name DEFAULT 'customer_id', as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS TABLE (period date, deals_opened bigint, deals_closed bigint, deals_won bigint,
         conversion_rate double precision, conversion_lower double precision,
-        conversion_upper double precision, avg_ticket numeric, median_ticket numeric,
+        conversion_upper double precision, mean_ticket numeric, median_ticket numeric,
         mean_cycle interval, survival_median_cycle interval, retention_rate double precision,
         conversion_z double precision, alert text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER PARALLEL SAFE AS $$

@@ -508,9 +508,9 @@ conversion_zscore(PG_FUNCTION_ARGS)
  * scaled between the series' minimum and maximum; NULL is a space; a
  * constant series is a flat middle line.
  */
-PG_FUNCTION_INFO_V1(sparkline_array);
+PG_FUNCTION_INFO_V1(sparkline);
 Datum
-sparkline_array(PG_FUNCTION_ARGS)
+sparkline(PG_FUNCTION_ARGS)
 {
 	static const char *const bars[8] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
 	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);

@@ -21,7 +21,7 @@ COMMENT ON FUNCTION conversion_zscore(conversion_summary, integer) IS
 
 -- Sparklines: a heartbeat you can see in psql and in any BI table.
 CREATE FUNCTION sparkline(double precision[]) RETURNS text
-    AS 'MODULE_PATHNAME', 'sparkline_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'sparkline' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION sparkline_trans(double precision[], double precision) RETURNS double precision[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 

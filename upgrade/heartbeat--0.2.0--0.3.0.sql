@@ -357,14 +357,17 @@ CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer uuid, activ
     PARALLEL = SAFE
 );
 
--- pulse(): retention in the session's time zone, as its other periods.
-CREATE OR REPLACE FUNCTION pulse(deals regclass, granularity text DEFAULT 'month',
+-- pulse(): retention in the session's time zone, as its other periods;
+-- its ticket column named mean_ticket, as mean_cycle (a new row type: the
+-- function is dropped and created again, with its comment).
+DROP FUNCTION pulse(regclass, text, name, name, name, name, name, timestamptz);
+CREATE FUNCTION pulse(deals regclass, granularity text DEFAULT 'month',
                       opened_at name DEFAULT 'opened_at', closed_at name DEFAULT 'closed_at',
                       won name DEFAULT 'won', amount name DEFAULT 'amount',
                       customer_id name DEFAULT 'customer_id', as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS TABLE (period date, deals_opened bigint, deals_closed bigint, deals_won bigint,
                    conversion_rate double precision, conversion_lower double precision,
-                   conversion_upper double precision, avg_ticket numeric, median_ticket numeric,
+                   conversion_upper double precision, mean_ticket numeric, median_ticket numeric,
                    mean_cycle interval, survival_median_cycle interval, retention_rate double precision,
                    conversion_z double precision, alert text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER PARALLEL SAFE AS $$
@@ -426,6 +429,8 @@ BEGIN
         opened_at, closed_at, won, amount, customer_id, deals)
     USING granularity, as_of, step;
 END $$;
+COMMENT ON FUNCTION pulse(regclass, text, name, name, name, name, name, timestamptz) IS
+    'The sales heartbeat of a deals table, one row per period: volumes, win rate with its interval, ticket, cycle, retention and a conversion alert';
 
 -- C functions named as their SQL functions (the old symbols stay in the
 -- library, src/legacy.c, for the frozen 0.1.0 and 0.2.0 scripts).
@@ -445,3 +450,5 @@ CREATE OR REPLACE FUNCTION revenue_retention(retention_summary,
         OUT nrr double precision, OUT grr double precision)
     RETURNS SETOF record
     AS 'MODULE_PATHNAME', 'retention_revenue_retention' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
+CREATE OR REPLACE FUNCTION sparkline(double precision[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'sparkline' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
