@@ -23,6 +23,91 @@ hb_dec_init(void)
 		hb_dec_pow10000[e + HB_DEC_POW10000_RANGE] = strtod(psprintf("1e%d", 4 * e), NULL);
 }
 
+/*
+ * The general path of hb_dec_to_int128_dbl: Horner over the base-10000
+ * digits in int128; a digit straddling the scale is divided by 10, 100 or
+ * 1000 (digits past the display scale are zero in a valid numeric).
+ */
+bool
+hb_dec_to_int128_any(HbDecParts parts, int scale, int128 *out, double *dbl)
+{
+	const HbDecParts *n = &parts;
+	double		dacc = 0.0;
+	int128		acc = 0;
+	int			k,
+				e = 0;
+
+	if (n->ndigits > 12 || scale > HB_DEC_MAX_POW10)
+		return false;			/* >= 10^41 even after a partial last digit */
+	for (k = 0; k < n->ndigits; k++)
+	{
+		int16		d;
+
+		memcpy(&d, n->digits + 2 * k, sizeof(int16));
+		if (dbl)
+			dacc = dacc * HB_NBASE + d;
+		e = 4 * (n->weight - k) + scale;	/* this digit's unit: 10^e */
+		if (e >= 0)
+		{
+			if (k < 9)
+				acc = acc * HB_NBASE + d;	/* < 10^36: cannot overflow */
+			else if (__builtin_mul_overflow(acc, HB_NBASE, &acc) ||
+					 __builtin_add_overflow(acc, d, &acc))
+				return false;
+		}
+		else if (e > -4)
+		{
+			/* constant divisors: the compiler multiplies instead of dividing */
+			int			q,
+						m;
+
+			switch (e)
+			{
+				case -1:
+					q = d / 10, m = 1000;
+					if (d % 10 != 0)
+						return false;
+					break;
+				case -2:
+					q = d / 100, m = 100;
+					if (d % 100 != 0)
+						return false;
+					break;
+				default:
+					q = d / 1000, m = 10;
+					if (d % 1000 != 0)
+						return false;
+					break;
+			}
+			if (k < 9)
+				acc = acc * m + q;
+			else if (__builtin_mul_overflow(acc, m, &acc) ||
+					 __builtin_add_overflow(acc, q, &acc))
+				return false;
+			e = 0;
+		}
+		else if (d != 0)
+			return false;
+		else
+			e = Max(e, 0);
+	}
+	if (e > 0 && !hb_dec_mul_pow10(&acc, e))
+		return false;
+	*out = n->neg ? -acc : acc;
+	if (dbl)
+	{
+		int			de = n->weight - (n->ndigits - 1);
+
+		if (n->ndigits == 0)
+			*dbl = 0.0;
+		else if (de < -HB_DEC_POW10000_RANGE || de > HB_DEC_POW10000_RANGE || n->ndigits > 8)
+			return false;		/* let the caller take the general path */
+		else
+			*dbl = (n->neg ? -dacc : dacc) * hb_dec_pow10000[de + HB_DEC_POW10000_RANGE];
+	}
+	return true;
+}
+
 /* Decimal text of v / 10^scale. */
 char *
 hb_int128_text(int128 v, int scale)

@@ -106,7 +106,13 @@ hb_dec_parts(const struct varlena *v, HbDecParts *n)
 	memcpy(&h, data, sizeof(uint16));
 	n->special = (h & HB_NUMERIC_SIGN_MASK) == HB_NUMERIC_SPECIAL;
 	if (n->special)
+	{
+		/* NaN or infinity: no digits (the other fields are of no use) */
+		n->neg = false;
+		n->dscale = n->weight = n->ndigits = 0;
+		n->digits = NULL;
 		return;
+	}
 	if (h & HB_NUMERIC_SHORT)
 	{
 		n->neg = (h & HB_NUMERIC_SHORT_SIGN) != 0;
@@ -134,86 +140,83 @@ hb_dec_parts(const struct varlena *v, HbDecParts *n)
  * value * 10^scale as int128, if it fits exactly (false otherwise, or when
  * a digit lies below the scale), and (when dbl is not NULL) the value as
  * double as hb_dec_to_double gives it, from the same pass over the digits.
- * Horner over the base-10000 digits; a digit straddling the scale is
- * divided by 10, 100 or 1000 (digits past the display scale are zero in a
- * valid numeric).
+ *
+ * Money takes the short path: at most 4 digits, whose integer (below 10^16)
+ * an int64 holds, with the last digit's unit between 10^-3 and 10^18 at the
+ * scale: the digits but the last in an int64, then the last one divided by
+ * 10, 100 or 1000 (when it straddles the scale) or the whole multiplied by
+ * 10^0..10^18; no overflow possible.  Other values take
+ * hb_dec_to_int128_any().  Both are exact, so they agree wherever both
+ * apply.
  */
+/* parts by value: the inline caller's copy can then live in registers */
+extern bool hb_dec_to_int128_any(HbDecParts parts, int scale, int128 *out, double *dbl);
+
 static pg_attribute_always_inline bool
 hb_dec_to_int128_dbl(const HbDecParts *n, int scale, int128 *out, double *dbl)
 {
-	double		dacc = 0.0;
-	int128		acc = 0;
-	int			k,
-				e = 0;
+	int			e = 4 * (n->weight - n->ndigits + 1) + scale;	/* last digit's unit: 10^e */
+	int64		head = 0;		/* the digits but the last */
+	int16		last = 0;
+	int64		v;
+	int			k;
 
-	if (n->ndigits > 12 || scale > HB_DEC_MAX_POW10)
-		return false;			/* >= 10^41 even after a partial last digit */
-	for (k = 0; k < n->ndigits; k++)
+	if (unlikely(n->ndigits > 4 || e < -3 || e > 18 || scale > HB_DEC_MAX_POW10))
+		return hb_dec_to_int128_any(*n, scale, out, dbl);
+	for (k = 0; k < n->ndigits - 1; k++)
 	{
 		int16		d;
 
 		memcpy(&d, n->digits + 2 * k, sizeof(int16));
-		if (dbl)
-			dacc = dacc * HB_NBASE + d;
-		e = 4 * (n->weight - k) + scale;	/* this digit's unit: 10^e */
-		if (e >= 0)
-		{
-			if (k < 9)
-				acc = acc * HB_NBASE + d;	/* < 10^36: cannot overflow */
-			else if (__builtin_mul_overflow(acc, HB_NBASE, &acc) ||
-					 __builtin_add_overflow(acc, d, &acc))
-				return false;
-		}
-		else if (e > -4)
-		{
-			/* constant divisors: the compiler multiplies instead of dividing */
-			int			q,
-						m;
-
-			switch (e)
-			{
-				case -1:
-					q = d / 10, m = 1000;
-					if (d % 10 != 0)
-						return false;
-					break;
-				case -2:
-					q = d / 100, m = 100;
-					if (d % 100 != 0)
-						return false;
-					break;
-				default:
-					q = d / 1000, m = 10;
-					if (d % 1000 != 0)
-						return false;
-					break;
-			}
-			if (k < 9)
-				acc = acc * m + q;
-			else if (__builtin_mul_overflow(acc, m, &acc) ||
-					 __builtin_add_overflow(acc, q, &acc))
-				return false;
-			e = 0;
-		}
-		else if (d != 0)
-			return false;
-		else
-			e = Max(e, 0);
+		head = head * HB_NBASE + d;
 	}
-	if (e > 0 && !hb_dec_mul_pow10(&acc, e))
-		return false;
-	*out = n->neg ? -acc : acc;
+	if (n->ndigits > 0)
+		memcpy(&last, n->digits + 2 * (n->ndigits - 1), sizeof(int16));
 	if (dbl)
 	{
-		int			de = n->weight - (n->ndigits - 1);
+		int64		all = head * HB_NBASE + last;
 
+		/*
+		 * Below 2^53 every step of hb_dec_to_double's Horner sum is exact:
+		 * the same double as (double) all.  Above, it may round: take the
+		 * general path, which sums as hb_dec_to_double does.
+		 */
+		if (unlikely(all >= (INT64CONST(1) << 53)))
+			return hb_dec_to_int128_any(*n, scale, out, dbl);
 		if (n->ndigits == 0)
 			*dbl = 0.0;
-		else if (de < -HB_DEC_POW10000_RANGE || de > HB_DEC_POW10000_RANGE || n->ndigits > 8)
-			return false;		/* let the caller take the general path */
 		else
-			*dbl = (n->neg ? -dacc : dacc) * hb_dec_pow10000[de + HB_DEC_POW10000_RANGE];
+			*dbl = (n->neg ? -(double) all : (double) all) *
+				hb_dec_pow10000[n->weight - n->ndigits + 1 + HB_DEC_POW10000_RANGE];
 	}
+	/*
+	 * The last digit to the scale: tests, not a jump table (money keeps to
+	 * one or two cases); constant divisors of a small number, which the
+	 * compiler multiplies.
+	 */
+	if (e >= 0)
+		v = head * HB_NBASE + last;
+	else if (e == -2)
+	{
+		if (last % 100 != 0)
+			return false;
+		v = head * 100 + last / 100;
+	}
+	else if (e == -1)
+	{
+		if (last % 10 != 0)
+			return false;
+		v = head * 1000 + last / 10;
+	}
+	else
+	{
+		if (last % 1000 != 0)
+			return false;
+		v = head * 10 + last / 1000;
+	}
+	if (n->neg)
+		v = -v;
+	*out = e > 0 ? (int128) v * (int64) hb_dec_pow10[e] : (int128) v;
 	return true;
 }
 

@@ -317,7 +317,7 @@ ticket_add(TicketState *t, Datum amount)
 		}
 	}
 
-	ticket_add_numeric(t, amount, &np);
+	ticket_add_numeric(t, amount);
 
 counted:
 	t->deals = hb_count_add(t->deals, 1, TYPNAME);

@@ -98,7 +98,7 @@ extern void ticket_go_big(TicketState *t);
 extern void ticket_rescale(TicketState *t, int s);
 extern void ticket_merge_exact(TicketState *t, const TicketFlat *f, const int128 *x,
 							   const Numeric *nx);
-extern void ticket_add_numeric(TicketState *t, Datum amount, const HbDecParts *np);
+extern void ticket_add_numeric(TicketState *t, Datum amount);
 pg_noreturn extern void ticket_amount_out_of_range(void);
 extern void ticket_flat_plan(TicketState *t);
 

@@ -167,15 +167,16 @@ ticket_square_checked(Numeric n, Numeric sum)
 }
 
 /*
- * Adds one amount (np its parts) exactly as numerics: ticket.c's inline
- * path calls this, out of line, when the int128 values cannot take it.
- * t's scale already covers the amount's; the caller counts the deal.
+ * Adds one amount exactly as numerics: ticket.c's inline path calls this,
+ * out of line, when the int128 values cannot take it.  t's scale already
+ * covers the amount's; the caller counts the deal.
  */
 void
-ticket_add_numeric(TicketState *t, Datum amount, const HbDecParts *np)
+ticket_add_numeric(TicketState *t, Datum amount)
 {
 	bool		full = ticket_nexact(t->flags) == NEXACT;
 	Numeric		n = (Numeric) PG_DETOAST_DATUM(amount);
+	HbDecParts	np;
 
 	ticket_go_big(t);
 	if (t->deals == 0)
@@ -201,7 +202,10 @@ ticket_add_numeric(TicketState *t, Datum amount, const HbDecParts *np)
 		}
 	}
 	if (full)
-		sketch_add(&t->sketch, hb_dec_to_double(np, amount), 1, TYPNAME);
+	{
+		hb_dec_parts(hb_dec_packed(amount), &np);
+		sketch_add(&t->sketch, hb_dec_to_double(&np, amount), 1, TYPNAME);
+	}
 }
 
 /* ---------- the flat form's exact values ---------- */

@@ -1,6 +1,6 @@
 -- pgTAP: the ticket family against plain SQL on random data.
 \ir lib/begin.psql
-SELECT plan(26);
+SELECT plan(29);
 
 SELECT setseed(0.77);
 -- Amounts of every scale 0..12, small and large, negative refunds, zeros, NULLs.
@@ -22,6 +22,24 @@ SELECT is((SELECT count(*) FROM (SELECT g, ticket_agg(x) t, count(x) n FROM amt 
 SELECT is((SELECT count(*) FROM (SELECT g, ticket_agg(x) t, stddev_samp(x) sd FROM amt GROUP BY g) q
             WHERE abs(stddev_amount(t) - sd::float8) > 1e-9 * sd::float8), 0::bigint,
           'stddev_amount matches stddev_samp');
+
+-- Amounts of 13 to 16 integer digits (four base-10000 digits, around 2^53)
+-- at scales 0 to 3: the edge of the decoder's short path.
+CREATE TEMP TABLE wide AS
+SELECT i % 4 AS s, round(((CASE WHEN i % 5 = 0 THEN -1 ELSE 1 END) * (2 ^ 53 + (random() - 0.5) * 10 ^ (12 + i % 4)))::numeric, i % 4) AS x
+  FROM generate_series(1, 4000) i
+UNION ALL SELECT s, v FROM generate_series(0, 3) s,
+  unnest('{9007199254740991, 9007199254740992, 9007199254740993, 9999999999999999, 1000000000000000}'::numeric[]) v;
+SELECT is((SELECT count(*) FROM (SELECT s, ticket_agg(x) t, avg_ticket(x) at, avg(x) a, sum(x) su, min(x) mi, max(x) ma FROM wide GROUP BY s) q
+            WHERE mean(t) <> a OR at <> a OR total(t) <> su OR smallest(t) <> mi OR largest(t) <> ma), 0::bigint,
+          'amounts around 2^53: mean, avg_ticket, total, smallest and largest are exact');
+SELECT is((SELECT count(*) FROM (SELECT s, ticket_agg(x) t, percentile_disc(ARRAY[0.1, 0.5, 0.9]) WITHIN GROUP (ORDER BY x) e FROM wide GROUP BY s) q,
+                  LATERAL unnest(percentiles(t, ARRAY[0.1, 0.5, 0.9]), e) u(est, ex) WHERE abs(est - ex) > 0.005 * abs(ex)), 0::bigint,
+          'amounts around 2^53: percentiles within 0.5% of percentile_disc');
+
+SELECT is((SELECT count(*) FROM (SELECT s, ticket_agg(x) t, ticket_agg(x::numeric(60, 20)) t20 FROM wide GROUP BY s) q
+            WHERE (t::text::json)->>'sketch' <> (t20::text::json)->>'sketch'), 0::bigint,
+          'amounts around 2^53: the sketch depends on the values, not on their scale (short and general decoding agree)');
 
 -- Percentiles within 0.5% of percentile_disc on several distributions.
 CREATE TEMP TABLE dist AS
