@@ -131,6 +131,21 @@ hb_text_value_field(HbTextReader *r, const char *key)
 	return pnstrdup(start, r->p - start);
 }
 
+bool
+hb_text_next_field_is(HbTextReader *r, const char *key)
+{
+	const char *p = r->p;
+	size_t		len = strlen(key);
+
+	while (isspace((unsigned char) *p))
+		p++;
+	if (*p++ != ',')
+		return false;
+	while (isspace((unsigned char) *p))
+		p++;
+	return *p == '"' && strncmp(p + 1, key, len) == 0 && p[1 + len] == '"';
+}
+
 void
 hb_text_end(HbTextReader *r)
 {

@@ -108,6 +108,49 @@ hb_dec_to_int128_any(HbDecParts parts, int scale, int128 *out, double *dbl)
 	return true;
 }
 
+/*
+ * hb_dec_to_double of the numeric v / 10^scale: the numeric's own digits,
+ * base 10000 aligned to the decimal point with the zero digits at either
+ * end dropped (as a numeric keeps them), summed the same way.
+ */
+double
+hb_int64_double(int64 v, int scale)
+{
+	uint128		u = v < 0 ? -(uint128) v : (uint128) v;
+	int16		rev[8],
+				digits[8];
+	int			n = 0,
+				e = -((scale + 3) / 4), /* the last digit's unit: 10000^e */
+				k;
+	HbDecParts	parts;
+
+	if (v == 0)
+		return 0.0;
+	for (k = scale; k % 4 != 0; k++)
+		u *= 10;				/* below 2^73: no overflow */
+	while (u % HB_NBASE == 0)
+	{
+		u /= HB_NBASE;
+		e++;
+	}
+	while (u > 0)				/* at most 6 digits */
+	{
+		rev[n++] = (int16) (u % HB_NBASE);
+		u /= HB_NBASE;
+	}
+	for (k = 0; k < n; k++)
+		digits[k] = rev[n - 1 - k];
+	parts.special = false;
+	parts.neg = v < 0;
+	parts.dscale = scale;
+	parts.ndigits = n;
+	parts.weight = e + n - 1;
+	parts.digits = (const char *) digits;
+	/* the numeric itself only where hb_dec_to_double's table ends */
+	return hb_dec_to_double(&parts, e < -HB_DEC_POW10000_RANGE || e > HB_DEC_POW10000_RANGE
+							? NumericGetDatum(hb_int128_numeric(v, scale)) : (Datum) 0);
+}
+
 /* Decimal text of v / 10^scale. */
 char *
 hb_int128_text(int128 v, int scale)

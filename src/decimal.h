@@ -254,4 +254,10 @@ hb_dec_to_double(const HbDecParts *n, Datum whole)
 	return n->neg ? -acc : acc;
 }
 
+/*
+ * The double hb_dec_to_double gives for the numeric v / 10^scale, from v
+ * alone: a value kept as a scaled integer lands where its numeric would.
+ */
+extern double hb_int64_double(int64 v, int scale);
+
 #endif							/* HEARTBEAT_DECIMAL_H */

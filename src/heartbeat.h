@@ -319,6 +319,8 @@ extern int64 hb_text_int64_field(HbTextReader *r, const char *key);
 /* ,"key":value where value is a bare token (a number) or a "string";
  * returns the token or the string's content, NULL for a bare null. */
 extern char *hb_text_value_field(HbTextReader *r, const char *key);
+/* true when the next field is "key" (the reader stays put): a choice of keys */
+extern bool hb_text_next_field_is(HbTextReader *r, const char *key);
 extern void hb_text_end(HbTextReader *r);
 pg_noreturn extern void hb_text_bad(HbTextReader *r, const char *detail);
 
