@@ -2,12 +2,15 @@
  * ticket.c - the average-ticket family: exact money, percentiles that merge.
  *
  * ticket_summary holds the number of deals, the exact sum, sum of squares,
- * smallest and largest amount, and a relative-error sketch of the amounts
- * (sketch.c).  Exact values are kept as 128-bit integers scaled by 10^scale,
- * scale being the largest display scale seen, as long as they fit; beyond
- * that they are numerics.  Which path ran never shows: the flat form is
- * canonical (int128 whenever the values fit, numerics rounded to the scale
- * otherwise), so equal multisets of amounts give equal bytes.
+ * smallest and largest amount, and the amounts themselves: their exact list
+ * while it holds at most TICKET_EXACT_MAX distinct ones (ticket_amounts.c),
+ * else a relative-error sketch of them (sketch.c).  Exact values are kept
+ * as 128-bit integers scaled by 10^scale, scale being the largest display
+ * scale seen, as long as they fit; beyond that they are numerics.  Which
+ * path ran never shows: the flat form is canonical (int128 whenever the
+ * values fit, numerics rounded to the scale otherwise; the list or the
+ * sketch by the number of distinct amounts), so equal multisets of amounts
+ * give equal bytes.
  *
  * While aggregating, a small state stays the flat summary and a big one is
  * an expanded object (see expandeddatum.h) in the aggregate context that
@@ -18,8 +21,8 @@
  * Two partial summaries serve the one-step aggregates, which need less:
  * "mean-only" (TICKET_MEAN_ONLY) keeps deals and sum, the state of
  * avg_ticket(), whose moving-window inverse must be exact; "sketch-only"
- * (TICKET_SKETCH_ONLY) keeps deals and the sketch, the state of
- * median_ticket().  Merging keeps what both sides have.
+ * (TICKET_SKETCH_ONLY) keeps deals and the amounts (list or sketch), the
+ * state of median_ticket().  Merging keeps what both sides have.
  *
  * This file: the state, its flat form, the transitions and the text and
  * binary forms; ticket_exact.c keeps the exact values, ticket_accessors.c
@@ -52,7 +55,7 @@ static const HbFamily ticket_family = {
 	.kind = HB_KIND_TICKET,
 	.fixed_size = TICKET_FLAT_FIXED,
 	.varsize = true,
-	.flags = TICKET_PARTS | TICKET_BIG,
+	.flags = TICKET_PARTS | TICKET_BIG | TICKET_EXACT,
 	.lacks = TICKET_PARTS,		/* mean-only: no sketch; sketch-only: no sums */
 	.nothing_left = TICKET_PARTS,
 	.merge_hint = "Build both with ticket_agg(amount), which keeps everything.",
@@ -70,6 +73,7 @@ ticket_state_new(MemoryContext cxt, uint16 flags)
 
 	EOH_init_header(&t->hdr, &ticket_methods, cxt);
 	t->flags = flags & TICKET_PARTS;
+	t->exact = true;			/* until more than TICKET_EXACT_MAX amounts */
 	sketch_init(&t->sketch, cxt);
 	return t;
 }
@@ -78,11 +82,13 @@ ticket_state_new(MemoryContext cxt, uint16 flags)
 
 /*
  * Checks the fields of a flat summary whose header hb_summary_check() took
- * and locates its parts: the int128 values (x) or numerics (nx), and the
- * sketch bytes [*sk, *end).
+ * and locates its parts (see TicketRead): the int128 values (x) or
+ * numerics (nx), and the bytes of the amounts [sk, end): a sketch, checked
+ * by its readers, or an exact list, decoded and checked here, from which
+ * the exact values of a full summary are derived.
  */
 static void
-ticket_flat_parts(const TicketFlat *f, int128 *x, Numeric *nx, const char **sk, const char **end)
+ticket_flat_parts(const TicketFlat *f, TicketRead *r)
 {
 	const char *p = (const char *) f + TICKET_FLAT_FIXED;
 	int			k,
@@ -91,35 +97,47 @@ ticket_flat_parts(const TicketFlat *f, int128 *x, Numeric *nx, const char **sk, 
 	if (f->deals < 0 || f->scale < 0 || f->scale > HB_NUMERIC_DSCALE_MAX || f->reserved != 0 ||
 		f->at_scale < 0 || f->at_scale > f->deals || (f->deals > 0) != (f->at_scale > 0))
 		hb_invalid(TYPNAME, "Its counts are inconsistent.");
-	*end = (const char *) f + VARSIZE(f);
-	n = ticket_nexact(f->hdr.flags);
+	if ((f->hdr.flags & TICKET_EXACT) && (!TICKET_HAS_AMOUNTS(f->hdr.flags) || f->deals == 0))
+		hb_invalid(TYPNAME, "Only a summary that keeps amounts, and has some, has an exact list of them.");
+	r->f = f;
+	r->big = (f->hdr.flags & TICKET_BIG) != 0;
+	r->end = (const char *) f + VARSIZE(f);
+	n = ticket_nwritten(f->hdr.flags);
 	for (k = 0; k < n; k++)
 	{
 		if (!(f->hdr.flags & TICKET_BIG))
 		{
-			if (*end - p < (long) sizeof(int128))
+			if (r->end - p < (long) sizeof(int128))
 				hb_invalid(TYPNAME, "It is truncated.");
-			memcpy(&x[k], p, sizeof(int128));
+			memcpy(&r->x[k], p, sizeof(int128));
 			p += sizeof(int128);
 		}
 		else
 		{
 			uint32		len;
 
-			if (*end - p < (long) VARHDRSZ)
+			if (r->end - p < (long) VARHDRSZ)
 				hb_invalid(TYPNAME, "It is truncated.");
 			len = VARSIZE(p);
-			if (len < VARHDRSZ + 2 || len > (uint32) (*end - p) || VARATT_IS_EXTENDED(p))
+			if (len < VARHDRSZ + 2 || len > (uint32) (r->end - p) || VARATT_IS_EXTENDED(p))
 				hb_invalid(TYPNAME, "A stored numeric is malformed.");
-			nx[k] = (Numeric) p;
+			r->nx[k] = (Numeric) p;
 			p += MAXALIGN(len);
-			if (p > *end)
+			if (p > r->end)
 				hb_invalid(TYPNAME, "It is truncated.");
 		}
 	}
-	*sk = p;
-	if ((f->hdr.flags & TICKET_MEAN_ONLY) && p != *end)
+	r->sk = p;
+	if ((f->hdr.flags & TICKET_MEAN_ONLY) && p != r->end)
 		hb_invalid(TYPNAME, "A mean-only summary carries extra bytes.");
+	if (f->hdr.flags & TICKET_EXACT)
+	{
+		if (r->big || (ticket_nexact(f->hdr.flags) == NEXACT && f->scale > TICKET_MAX_EXACT_SCALE))
+			hb_invalid(TYPNAME, "Its exact list and its flags or scale disagree.");
+		ticket_list_decode(r->sk, r->end, f->scale, f->deals, &r->list);
+		if (ticket_nexact(f->hdr.flags) == NEXACT)
+			ticket_list_exact_values(r);
+	}
 }
 
 static Size
@@ -139,11 +157,14 @@ ticket_get_flat_size(ExpandedObjectHeader *eohptr)
 	 */
 	old = MemoryContextSwitchTo(t->hdr.eoh_context);
 	ticket_flat_plan(t);
+	t->flat_exact = TICKET_HAS_AMOUNTS(t->flags) && t->exact && t->deals > 0;
+	if (t->flat_exact)
+		t->flat_list_len = ticket_list_plan(t);
 	MemoryContextSwitchTo(old);
-	for (k = 0; k < ticket_nexact(t->flags); k++)
+	for (k = 0; k < (t->flat_exact ? 0 : ticket_nexact(t->flags)); k++)
 		size += t->flat_big ? MAXALIGN(VARSIZE(t->nx[k])) : sizeof(int128);
-	if (!(t->flags & TICKET_MEAN_ONLY))
-		size += sketch_flat_size(&t->sketch);
+	if (TICKET_HAS_AMOUNTS(t->flags))
+		size += t->flat_exact ? t->flat_list_len : sketch_flat_size(&t->sketch);
 	t->flat_size = size;
 	return size;
 }
@@ -161,11 +182,11 @@ ticket_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_s
 	SET_VARSIZE(f, allocated_size);
 	f->hdr.version = HB_FORMAT_VERSION;
 	f->hdr.kind = HB_KIND_TICKET;
-	f->hdr.flags = t->flags | (t->flat_big ? TICKET_BIG : 0);
+	f->hdr.flags = t->flags | (t->flat_exact ? TICKET_EXACT : t->flat_big ? TICKET_BIG : 0);
 	f->deals = t->deals;
 	f->scale = t->scale;
 	f->at_scale = t->at_scale;
-	for (k = 0; k < ticket_nexact(t->flags); k++)
+	for (k = 0; k < ticket_nwritten(f->hdr.flags); k++)
 	{
 		if (t->flat_big)
 		{
@@ -178,7 +199,12 @@ ticket_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_s
 			p += sizeof(int128);
 		}
 	}
-	if (!(t->flags & TICKET_MEAN_ONLY))
+	if (t->flat_exact)
+	{
+		memcpy(p, t->flat_list, t->flat_list_len);
+		p += t->flat_list_len;
+	}
+	else if (TICKET_HAS_AMOUNTS(t->flags))
 		p = sketch_flatten(&t->sketch, p);
 	Assert(p == (char *) result + allocated_size);
 }
@@ -190,35 +216,56 @@ ticket_flat(Datum d)
 	return (const TicketFlat *) hb_summary_check(d, &ticket_family);
 }
 
+/*
+ * Checks a flat sketch [p, end) of `deals` amounts, adding it into s (NULL:
+ * only checks).
+ */
+static void
+ticket_sketch_merge(Sketch *s, const char *p, const char *end, int64 deals)
+{
+	Sketch		probe;
+	int64		before;
+
+	sketch_init(&probe, CurrentMemoryContext);
+	if (s == NULL)
+		s = &probe;
+	before = sketch_total(s);
+	if (sketch_merge_flat(s, p, end, TYPNAME) != end)
+		hb_invalid(TYPNAME, "The sketch has trailing bytes.");
+	if (sketch_total(s) - before != deals)
+		hb_invalid(TYPNAME, "The sketch counts %lld amounts, not %lld.",
+				   (long long) (sketch_total(s) - before), (long long) deals);
+}
+
 /* Merge a flat summary into a state. */
 static void
 ticket_merge_flat(TicketState *t, const TicketFlat *f)
 {
-	int128		x[NEXACT];
-	Numeric		nx[NEXACT];
-	const char *sk,
-			   *end;
-	int64		before;
+	TicketRead	r;
 
-	ticket_flat_parts(f, x, nx, &sk, &end);
+	ticket_flat_parts(f, &r);
 	if (f->deals == 0)
 	{
-		if (TICKET_HAS_SKETCH(f->hdr.flags))
-			(void) sketch_merge_flat(&t->sketch, sk, end, TYPNAME);	/* validates */
+		if (TICKET_HAS_AMOUNTS(f->hdr.flags))
+			ticket_sketch_merge(NULL, r.sk, r.end, 0);	/* validates */
 		return;
 	}
 	t->flags = hb_merge_flags(&ticket_family, t->flags, t->deals == 0, f->hdr.flags, false);
 
-	ticket_merge_exact(t, f, x, nx);
+	ticket_merge_exact(t, &r);
 
-	before = sketch_total(&t->sketch);
-	if (TICKET_HAS_SKETCH(t->flags))
+	if (TICKET_HAS_AMOUNTS(t->flags))
 	{
-		if (!TICKET_HAS_SKETCH(f->hdr.flags))
-			elog(ERROR, "ticket_summary: a summary without sketch reached a sketch merge");
-		(void) sketch_merge_flat(&t->sketch, sk, end, TYPNAME);
-		if (sketch_total(&t->sketch) - before != f->deals)
-			hb_invalid(TYPNAME, "Its sketch does not count its deals.");
+		if (!TICKET_HAS_AMOUNTS(f->hdr.flags))
+			elog(ERROR, "ticket_summary: a summary without amounts reached a merge of amounts");
+		if (f->hdr.flags & TICKET_EXACT)
+			ticket_list_merge(t, &r.list, f->scale);
+		else
+		{
+			if (t->exact)
+				ticket_list_to_sketch(t);
+			ticket_sketch_merge(&t->sketch, r.sk, r.end, f->deals);
+		}
 	}
 	t->deals = hb_count_add(t->deals, f->deals, TYPNAME);
 }
@@ -253,19 +300,80 @@ ticket_not_finite(void)
 			 errhint("Filter them out, for example with WHERE amount NOT IN ('NaN', 'Infinity', '-Infinity').")));
 }
 
+/*
+ * Adds x, an amount at the state's scale, to the int128 exact values (the
+ * first n); false, changing nothing, when one would overflow.
+ */
+static pg_attribute_always_inline bool
+ticket_add_int128(TicketState *t, int128 x, int n)
+{
+	int128		sum = x,
+				sumsq = 0;
+
+	if (t->deals > 0 && __builtin_add_overflow(t->x[X_SUM], x, &sum))
+		return false;
+	if (n == NEXACT)
+	{
+		if (x >= PG_INT64_MIN && x <= PG_INT64_MAX)
+			sumsq = (int128) (int64) x * (int64) x; /* < 2^126: fits */
+		else if (__builtin_mul_overflow(x, x, &sumsq))
+			return false;
+		if (t->deals > 0 && __builtin_add_overflow(t->x[X_SUMSQ], sumsq, &sumsq))
+			return false;
+		t->x[X_SUMSQ] = sumsq;
+		if (t->deals == 0 || x < t->x[X_MIN])
+			t->x[X_MIN] = x;
+		if (t->deals == 0 || x > t->x[X_MAX])
+			t->x[X_MAX] = x;
+	}
+	t->x[X_SUM] = sum;
+	return true;
+}
+
+/*
+ * Counts an amount in the exact list: inline when it is a 64-bit integer at
+ * the state's scale (fits: x is that) and already there or there is room;
+ * else ticket_amounts.c.
+ */
+static pg_attribute_always_inline void
+ticket_list_add(TicketState *t, bool fits, int128 x, const HbDecParts *np, Datum amount)
+{
+	TicketList *l = &t->list;
+
+	if (likely(fits && !l->numeric && x >= PG_INT64_MIN && x <= PG_INT64_MAX))
+	{
+		int32		i = ticket_list_find(l, (int64) x);
+
+		if (i < l->n && l->v[i] == (int64) x)
+		{
+			l->count[i] = hb_count_add(l->count[i], 1, TYPNAME);
+			return;
+		}
+		if (l->n < TICKET_EXACT_MAX)
+		{
+			ticket_list_insert(t, i, (int64) x);
+			return;
+		}
+	}
+	ticket_list_add_slow(t, np, amount, fits, x);
+}
+
 static pg_attribute_always_inline void
 ticket_add(TicketState *t, Datum amount)
 {
 	struct varlena *v = hb_dec_packed(amount);
 	HbDecParts	np;
-	int128		x;
+	int128		x = 0;
 	double		dbl = 0.0;
-	bool		full = ticket_nexact(t->flags) == NEXACT;
+	int			n = ticket_nexact(t->flags);
+	bool		amounts = TICKET_HAS_AMOUNTS(t->flags);
+	bool		sketch = amounts && !t->exact;
+	bool		fits = false;
 
 	hb_dec_parts(v, &np);
 	if (np.special)
 		ticket_not_finite();
-	if (unlikely(np.dscale > TICKET_MAX_EXACT_SCALE) && full)
+	if (unlikely(np.dscale > TICKET_MAX_EXACT_SCALE) && n == NEXACT)
 		ticket_amount_out_of_range();
 
 	if (t->deals == 0)
@@ -281,45 +389,20 @@ ticket_add(TicketState *t, Datum amount)
 	else if (np.dscale == t->scale)
 		t->at_scale++;
 
-	if (t->flags & TICKET_SKETCH_ONLY)
-	{
+	if (sketch && n == 0)		/* median_ticket past the list: the double only */
 		sketch_add(&t->sketch, hb_dec_to_double(&np, amount), 1, TYPNAME);
-		goto counted;
-	}
-
-	if (!t->big && hb_dec_to_int128_dbl(&np, t->scale, &x, full ? &dbl : NULL))
+	else
 	{
-		int128		sum = x,
-					sumsq = 0;
-		bool		ok = t->deals == 0 || !__builtin_add_overflow(t->x[X_SUM], x, &sum);
-
-		if (ok && full)
-		{
-			if (x >= PG_INT64_MIN && x <= PG_INT64_MAX)
-				sumsq = (int128) (int64) x * (int64) x; /* < 2^126: fits */
-			else
-				ok = !__builtin_mul_overflow(x, x, &sumsq);
-			ok = ok && (t->deals == 0 || !__builtin_add_overflow(t->x[X_SUMSQ], sumsq, &sumsq));
-		}
-		if (ok)
-		{
-			t->x[X_SUM] = sum;
-			if (full)
-			{
-				sketch_add(&t->sketch, dbl, 1, TYPNAME);
-				t->x[X_SUMSQ] = sumsq;
-				if (t->deals == 0 || x < t->x[X_MIN])
-					t->x[X_MIN] = x;
-				if (t->deals == 0 || x > t->x[X_MAX])
-					t->x[X_MAX] = x;
-			}
-			goto counted;
-		}
+		/* the amount at the scale, for the list and the sums, in one pass */
+		if (amounts || !t->big)
+			fits = hb_dec_to_int128_dbl(&np, t->scale, &x, sketch ? &dbl : NULL);
+		if (sketch)
+			sketch_add(&t->sketch, fits ? dbl : hb_dec_to_double(&np, amount), 1, TYPNAME);
+		else if (amounts)
+			ticket_list_add(t, fits, x, &np, amount);
+		if (n > 0 && !(fits && !t->big && ticket_add_int128(t, x, n)))
+			ticket_add_numeric(t, amount);
 	}
-
-	ticket_add_numeric(t, amount);
-
-counted:
 	t->deals = hb_count_add(t->deals, 1, TYPNAME);
 }
 
@@ -392,23 +475,65 @@ ticket_combine(PG_FUNCTION_ARGS)
 
 /* ---------- reading a summary ---------- */
 
-/* Argument argno, checked and located (see TicketRead). */
+/* A summary, checked and located (see TicketRead). */
+static void
+ticket_read_datum(Datum d, TicketRead *r)
+{
+	ticket_flat_parts(ticket_flat(d), r);
+}
+
+/* Argument argno, checked and located. */
 void
 ticket_read(FunctionCallInfo fcinfo, int argno, TicketRead *r)
 {
-	r->f = ticket_flat(PG_GETARG_DATUM(argno));
-	ticket_flat_parts(r->f, r->x, r->nx, &r->sk, &r->end);
+	ticket_read_datum(PG_GETARG_DATUM(argno), r);
 }
 
 /* Exact value k of a summary read, as numeric. */
 Numeric
 ticket_read_numeric(const TicketRead *r, int k)
 {
-	return (r->f->hdr.flags & TICKET_BIG) ? r->nx[k]
+	return r->big ? r->nx[k]
 		: hb_int128_numeric(r->x[k], ticket_exact_scale(r->f->scale, k));
 }
 
 /* ---------- text and binary I/O ---------- */
+
+/*
+ * A numeric from numeric_send's bytes: the digit count, weight, sign,
+ * display scale, then the base-10000 digits.  numeric_recv trusts the
+ * count, and its own errors would blame numeric: everything is checked here
+ * first, the digits normalised as numeric_send writes them (no zero digit
+ * at either end), so that numeric_recv cannot fail.
+ */
+Numeric
+ticket_numeric_recv(const char *data, int len)
+{
+	StringInfoData nb;
+	int			ndigits,
+				k;
+	uint16		sign,
+				dscale;
+
+#define TICKET_U16(i) ((uint16) (((unsigned char) data[2 * (i)] << 8) | (unsigned char) data[2 * (i) + 1]))
+	if (len < 8 || len != 8 + 2 * (ndigits = TICKET_U16(0)))
+		hb_invalid(TYPNAME, "A numeric's digit count does not match its length.");
+	sign = TICKET_U16(2);
+	dscale = TICKET_U16(3);
+	if ((sign != 0x0000 && sign != 0x4000 && sign != 0xC000 && sign != 0xD000 && sign != 0xF000) ||
+		dscale > HB_NUMERIC_DSCALE_MAX ||
+		(ndigits > 0 && (TICKET_U16(4) == 0 || TICKET_U16(4 + ndigits - 1) == 0)))
+		hb_invalid(TYPNAME, "A numeric is malformed.");
+	for (k = 0; k < ndigits; k++)
+		if (TICKET_U16(4 + k) >= HB_NBASE)
+			hb_invalid(TYPNAME, "A numeric is malformed.");
+#undef TICKET_U16
+	nb.data = (char *) data;
+	nb.len = nb.maxlen = len;
+	nb.cursor = 0;
+	return DatumGetNumeric(DirectFunctionCall3(numeric_recv, PointerGetDatum(&nb),
+											   ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+}
 
 static const char *const ticket_exact_keys[NEXACT] = {"sum", "sum_squares", "smallest", "largest"};
 
@@ -430,10 +555,11 @@ ticket_summary_out(PG_FUNCTION_ARGS)
 						k < ticket_nexact(r.f->hdr.flags) && (r.f->deals > 0 || k < X_MIN)
 						? DatumGetCString(DirectFunctionCall1(numeric_out, NumericGetDatum(ticket_read_numeric(&r, k))))
 						: NULL, false);
-	if (!TICKET_HAS_SKETCH(r.f->hdr.flags))
+	if (!TICKET_HAS_AMOUNTS(r.f->hdr.flags))
 		hb_text_out_raw(&buf, "sketch", NULL, false);
 	else
-		hb_text_out_raw(&buf, "sketch", hb_base64(r.sk, r.end - r.sk), true);
+		hb_text_out_raw(&buf, (r.f->hdr.flags & TICKET_EXACT) ? "amounts" : "sketch",
+						hb_base64(r.sk, r.end - r.sk), true);
 	hb_text_out_end(&buf);
 	PG_RETURN_CSTRING(buf.data);
 }
@@ -441,14 +567,15 @@ ticket_summary_out(PG_FUNCTION_ARGS)
 /*
  * Builds a flat summary from parts given by a user (text or binary input)
  * and checks that they agree: the flat form is re-derived through a state,
- * so it is canonical whatever the input looked like.
+ * so it is canonical whatever the input looked like.  amounts are the bytes
+ * of the exact list (parts has TICKET_EXACT) or of the sketch.
  */
 static Datum
 ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, uint16 parts,
-				  const char *sketch, int sketch_len)
+				  const char *amounts, int amounts_len)
 {
 	TicketState *t;
-	Sketch		probe;
+	TicketRead	r;
 	int			k;
 
 	if (deals < 0)
@@ -457,6 +584,8 @@ ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, uint16 
 		hb_invalid(TYPNAME, "The scale must be between 0 and %d.", HB_NUMERIC_DSCALE_MAX);
 	if (deals == 0 ? at_scale != 0 : (at_scale < 1 || at_scale > deals))
 		hb_invalid(TYPNAME, "at_scale must be between 1 and the number of deals (0 without deals).");
+	if ((parts & TICKET_EXACT) && (!TICKET_HAS_AMOUNTS(parts) || deals == 0))
+		hb_invalid(TYPNAME, "Only a summary that keeps amounts, and has some, has an exact list of them.");
 	t = ticket_state_new(CurrentMemoryContext, parts);
 	t->deals = deals;
 	t->scale = (int32) scale;
@@ -494,17 +623,30 @@ ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, uint16 
 		if (hb_numeric_cmp(t->nx[X_SUMSQ], int64_to_numeric(0)) < 0)
 			hb_invalid(TYPNAME, "The sum of squares is negative.");
 	}
-	if (TICKET_HAS_SKETCH(parts))
+	if (parts & TICKET_EXACT)
 	{
-		sketch_init(&probe, CurrentMemoryContext);
-		if (sketch_merge_flat(&probe, sketch, sketch + sketch_len, TYPNAME) != sketch + sketch_len)
-			hb_invalid(TYPNAME, "The sketch has trailing bytes.");
-		if (sketch_total(&probe) != deals)
-			hb_invalid(TYPNAME, "The sketch counts %lld amounts, not %lld.", (long long) sketch_total(&probe), (long long) deals);
-		sketch_merge(&t->sketch, &probe, TYPNAME);
+		TicketList	l;
+
+		ticket_list_decode(amounts, amounts + amounts_len, t->scale, deals, &l);
+		ticket_list_merge(t, &l, t->scale);
 	}
-	/* detoasting an expanded object flattens it: the canonical bytes */
-	return PointerGetDatum(PG_DETOAST_DATUM(EOHPGetRWDatum(&t->hdr)));
+	else if (TICKET_HAS_AMOUNTS(parts))
+	{
+		ticket_sketch_merge(&t->sketch, amounts, amounts + amounts_len, deals);
+		t->exact = false;
+	}
+
+	/*
+	 * Detoasting an expanded object flattens it: the canonical bytes, read
+	 * back as a stored value is.  Written as an exact list, its exact values
+	 * are derived from the list: they must be the ones given.
+	 */
+	ticket_read_datum(PointerGetDatum(PG_DETOAST_DATUM(EOHPGetRWDatum(&t->hdr))), &r);
+	if ((r.f->hdr.flags & TICKET_EXACT) && ticket_nexact(parts) == NEXACT)
+		for (k = 0; k < NEXACT; k++)
+			if (hb_numeric_cmp(ticket_read_numeric(&r, k), t->nx[k]) != 0)
+				hb_invalid(TYPNAME, "\"%s\" is not that of its exact amounts.", ticket_exact_keys[k]);
+	return PointerGetDatum(r.f);
 }
 
 /*
@@ -548,11 +690,12 @@ ticket_summary_in_checked(PG_FUNCTION_ARGS)
 				scale,
 				at_scale;
 	Numeric		nx[NEXACT];
-	char	   *sketch;
+	char	   *dist;
 	char	   *bytes = NULL;
 	int			len = 0,
 				k;
 	uint16		parts;
+	bool		exact;
 
 	hb_text_begin(&r, str, TYPNAME);
 	deals = hb_text_int64_field(&r, "deals");
@@ -560,13 +703,19 @@ ticket_summary_in_checked(PG_FUNCTION_ARGS)
 	at_scale = hb_text_int64_field(&r, "at_scale");
 	for (k = 0; k < NEXACT; k++)
 		nx[k] = ticket_text_numeric(&r, hb_text_value_field(&r, ticket_exact_keys[k]), ticket_exact_keys[k]);
-	sketch = hb_text_value_field(&r, "sketch");
+	/* the amounts: the exact list, or (as every version wrote) the sketch */
+	exact = hb_text_next_field_is(&r, "amounts");
+	dist = hb_text_value_field(&r, exact ? "amounts" : "sketch");
 	hb_text_end(&r);
-	if (sketch != NULL)
-		bytes = hb_unbase64(&r, sketch, &len);
-	/* which parts: no sketch = mean-only, no sum = sketch-only */
-	parts = sketch == NULL ? TICKET_MEAN_ONLY : nx[X_SUM] == NULL ? TICKET_SKETCH_ONLY : 0;
-	if (sketch == NULL && nx[X_SUM] == NULL)
+	if (exact && dist == NULL)
+		hb_text_bad(&r, "\"amounts\" must be the exact list, in base64.");
+	if (dist != NULL)
+		bytes = hb_unbase64(&r, dist, &len);
+	/* which parts: no amounts = mean-only, no sum = sketch-only */
+	parts = dist == NULL ? TICKET_MEAN_ONLY : nx[X_SUM] == NULL ? TICKET_SKETCH_ONLY : 0;
+	if (exact)
+		parts |= TICKET_EXACT;
+	if (dist == NULL && nx[X_SUM] == NULL)
 		hb_text_bad(&r, "A summary needs a sum, a sketch or both.");
 	for (k = ticket_nexact(parts); k < NEXACT; k++)
 		if (nx[k] != NULL)
@@ -588,7 +737,7 @@ ticket_summary_send(PG_FUNCTION_ARGS)
 	ticket_read(fcinfo, 0, &r);
 	pq_begintypsend(&buf);
 	hb_send_header(&buf, HB_KIND_TICKET);
-	pq_sendbyte(&buf, r.f->hdr.flags & TICKET_PARTS);
+	pq_sendbyte(&buf, r.f->hdr.flags & (TICKET_PARTS | TICKET_EXACT));
 	pq_sendint64(&buf, r.f->deals);
 	pq_sendint64(&buf, r.f->at_scale);
 	pq_sendint32(&buf, r.f->scale);
@@ -619,34 +768,26 @@ ticket_summary_recv_checked(PG_FUNCTION_ARGS)
 
 	hb_recv_header(buf, HB_KIND_TICKET, TYPNAME);
 	parts = hb_recv_byte(buf, TYPNAME);
-	if (parts != 0 && parts != TICKET_MEAN_ONLY && parts != TICKET_SKETCH_ONLY)
+	if ((parts & ~TICKET_EXACT) != 0 && (parts & ~TICKET_EXACT) != TICKET_MEAN_ONLY &&
+		(parts & ~TICKET_EXACT) != TICKET_SKETCH_ONLY)
 		hb_invalid(TYPNAME, "It has unknown parts %d.", parts);
 	deals = hb_recv_int64(buf, TYPNAME);
 	at_scale = hb_recv_int64(buf, TYPNAME);
 	scale = hb_recv_int32(buf, TYPNAME);
 	for (k = 0; k < ticket_nexact(parts); k++)
 	{
-		StringInfoData nb;
-
 		len = hb_recv_int32(buf, TYPNAME);
 		if (len < 0)
 			hb_invalid(TYPNAME, "A numeric's length is negative.");
-		nb.data = (char *) hb_recv_bytes(buf, len, TYPNAME);
-		/* numeric_recv trusts its digit count: check it against the length */
-		if (len < 8 || len != 8 + 2 * (((unsigned char) nb.data[0] << 8) | (unsigned char) nb.data[1]))
-			hb_invalid(TYPNAME, "A numeric's digit count does not match its length.");
-		nb.len = nb.maxlen = len;
-		nb.cursor = 0;
-		nx[k] = DatumGetNumeric(DirectFunctionCall3(numeric_recv, PointerGetDatum(&nb),
-													ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
+		nx[k] = ticket_numeric_recv(hb_recv_bytes(buf, len, TYPNAME), len);
 	}
 	len = hb_recv_int32(buf, TYPNAME);
 	if (len < 0)
 		hb_invalid(TYPNAME, "The sketch's length is negative.");
 	sk = hb_recv_bytes(buf, len, TYPNAME);
 	hb_recv_end(buf, TYPNAME);
-	if (!TICKET_HAS_SKETCH(parts) && len != 0)
-		hb_invalid(TYPNAME, "A summary without a sketch carries sketch bytes.");
+	if (!TICKET_HAS_AMOUNTS(parts) && len != 0)
+		hb_invalid(TYPNAME, "A summary without amounts carries their bytes.");
 	PG_RETURN_DATUM(ticket_from_parts(deals, scale, at_scale, nx, parts, sk, len));
 }
 HB_INPUT_FUNCTION(ticket_summary_recv, ticket_summary_recv_checked, ERRCODE_INVALID_BINARY_REPRESENTATION)

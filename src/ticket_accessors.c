@@ -3,8 +3,9 @@
  * total, smallest, largest, standard deviation and percentiles.
  *
  * Mean and total need the sum (not in a sketch-only summary), percentiles
- * the sketch (not in a mean-only one); smallest, largest and the standard
- * deviation need a full summary.
+ * the amounts (not in a mean-only one): exactly percentile_disc's from an
+ * exact list, within the sketch's relative error from a sketch; smallest,
+ * largest and the standard deviation need a full summary.
  */
 #include "ticket.h"
 
@@ -141,12 +142,18 @@ ticket_estimate_numeric(const TicketRead *r, double v)
 	return n;
 }
 
-/* Percentile p: exact at the ends (ranks 1 and N are smallest and largest). */
+/*
+ * Percentile p: from an exact list, percentile_disc's amount; from a
+ * sketch, exact at the ends (ranks 1 and N are smallest and largest) and
+ * the sketch's estimate between.
+ */
 static Numeric
 ticket_quantile(const TicketRead *r, const SketchView *v, double p)
 {
 	double		rank = ceil(p * (double) r->f->deals);
 
+	if (r->f->hdr.flags & TICKET_EXACT)
+		return ticket_list_quantile(&r->list, r->f->scale, r->f->deals, p);
 	if (ticket_nexact(r->f->hdr.flags) < NEXACT)
 		return ticket_estimate_numeric(r, sketch_view_quantile(v, p));
 	if (rank <= 1.0)
@@ -156,12 +163,17 @@ ticket_quantile(const TicketRead *r, const SketchView *v, double p)
 	return ticket_estimate_numeric(r, sketch_view_quantile(v, p));
 }
 
-/* Summary argument 0 and its sketch decoded; false when it has no deals. */
+/*
+ * Summary argument 0 and its amounts: an exact list (read with it) or its
+ * sketch, decoded into v; false when it has no deals.
+ */
 static bool
 ticket_view(FunctionCallInfo fcinfo, TicketRead *r, SketchView *v)
 {
 	bool		has_deals = ticket_read_for(fcinfo, r, TICKET_MEAN_ONLY);
 
+	if (r->f->hdr.flags & TICKET_EXACT)
+		return has_deals;
 	if (sketch_view(v, r->sk, r->end, TYPNAME) != r->end)
 		hb_invalid(TYPNAME, "Unexpected bytes after its sketch.");
 	if (v->total != r->f->deals)

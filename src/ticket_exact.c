@@ -39,7 +39,7 @@ ticket_go_big(TicketState *t)
 	t->big = true;
 }
 
-/* Raise the scale of the int128 values to s; goes big on overflow. */
+/* Raise the scale of the int128 values (and the list) to s; goes big on overflow. */
 void
 ticket_rescale(TicketState *t, int s)
 {
@@ -60,17 +60,20 @@ ticket_rescale(TicketState *t, int s)
 		else
 			ticket_go_big(t);
 	}
+	ticket_list_rescale(t, s);
 	t->scale = s;
 }
 
 /*
- * Merges the scale and exact values of a flat summary with deals (x or nx,
- * as ticket_flat_parts found them) into t, whose kind already covers f's;
- * t->deals is the count before the merge.
+ * Merges the scale and exact values of a flat summary with deals, read
+ * (x or nx), into t, whose kind already covers its; t->deals is the count
+ * before the merge.
  */
 void
-ticket_merge_exact(TicketState *t, const TicketFlat *f, const int128 *x, const Numeric *nx)
+ticket_merge_exact(TicketState *t, const TicketRead *r)
 {
+	const TicketFlat *f = r->f;
+	const int128 *x = r->x;
 	int			k;
 
 	/* scales: afterwards t->scale >= f->scale */
@@ -88,7 +91,7 @@ ticket_merge_exact(TicketState *t, const TicketFlat *f, const int128 *x, const N
 		t->at_scale += f->at_scale; /* each <= its deals: cannot overflow */
 
 	/* exact values, f's aligned to t->scale */
-	if (!t->big && !(f->hdr.flags & TICKET_BIG))
+	if (!t->big && !r->big)
 	{
 		int128		y[NEXACT];
 		int			n = ticket_nexact(t->flags);
@@ -121,7 +124,7 @@ ticket_merge_exact(TicketState *t, const TicketFlat *f, const int128 *x, const N
 		Numeric		v[NEXACT];
 
 		for (k = 0; k < ticket_nexact(t->flags); k++)
-			v[k] = (f->hdr.flags & TICKET_BIG) ? nx[k] : hb_int128_numeric(x[k], ticket_exact_scale(f->scale, k));
+			v[k] = r->big ? r->nx[k] : hb_int128_numeric(x[k], ticket_exact_scale(f->scale, k));
 		if (t->deals == 0)
 			for (k = 0; k < ticket_nexact(t->flags); k++)
 				ticket_set_numeric(t, k, v[k]);
@@ -153,30 +156,39 @@ ticket_amount_out_of_range(void)
 			 errhint("Round the amounts, or use avg_ticket(), which keeps only the sum.")));
 }
 
+/* a * b + acc (acc NULL: a * b), or NULL beyond numeric's range. */
+Numeric
+ticket_mul_add(Numeric a, Numeric b, Numeric acc)
+{
+	bool		err = false;
+	Numeric		r = numeric_mul_opt_error(a, b, &err);
+
+	if (!err && acc != NULL)
+		r = numeric_add_opt_error(acc, r, &err);
+	return err ? NULL : r;
+}
+
 static Numeric
 ticket_square_checked(Numeric n, Numeric sum)
 {
-	bool		err = false;
-	Numeric		r = numeric_mul_opt_error(n, n, &err);
+	Numeric		r = ticket_mul_add(n, n, sum);
 
-	if (!err && sum != NULL)
-		r = numeric_add_opt_error(sum, r, &err);
-	if (err)
+	if (r == NULL)
 		ticket_amount_out_of_range();
 	return r;
 }
 
 /*
- * Adds one amount exactly as numerics: ticket.c's inline path calls this,
- * out of line, when the int128 values cannot take it.  t's scale already
- * covers the amount's; the caller counts the deal.
+ * Adds one amount to the exact values as numerics: ticket.c's inline path
+ * calls this, out of line, when the int128 values cannot take it.  t's
+ * scale already covers the amount's; the caller counts the deal and the
+ * amount.
  */
 void
 ticket_add_numeric(TicketState *t, Datum amount)
 {
 	bool		full = ticket_nexact(t->flags) == NEXACT;
 	Numeric		n = (Numeric) PG_DETOAST_DATUM(amount);
-	HbDecParts	np;
 
 	ticket_go_big(t);
 	if (t->deals == 0)
@@ -200,11 +212,6 @@ ticket_add_numeric(TicketState *t, Datum amount)
 			if (hb_numeric_cmp(n, t->nx[X_MAX]) > 0)
 				ticket_set_numeric(t, X_MAX, n);
 		}
-	}
-	if (full)
-	{
-		hb_dec_parts(hb_dec_packed(amount), &np);
-		sketch_add(&t->sketch, hb_dec_to_double(&np, amount), 1, TYPNAME);
 	}
 }
 
