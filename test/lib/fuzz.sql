@@ -1,8 +1,10 @@
 -- The fuzz driver of test/fuzz.sh: seeded, bounded in count and time.
 --   psql -v seed=0.42 -v cases=400 -v seconds=120 -f test/lib/fuzz.sql
 -- The seeds are valid summaries of every type: from random data with
--- extreme values, their mean-only and sketch-only forms, and, by text
--- input, summaries whose counts are just above 2^31, 2^32 or near 2^63.
+-- extreme values (ticket summaries as exact lists of amounts, of integers
+-- and of numerics, and as sketches), their mean-only and sketch-only
+-- forms, and, by text input, summaries whose counts are just above 2^31,
+-- 2^32 or near 2^63.
 -- Part 1 feeds every summary type mutated text (input function) and mutated
 -- bytes (binary receive, through COPY ... FORMAT binary).  A value that is
 -- accepted must be a real summary: its text and bytes round-trip, and every
@@ -135,6 +137,8 @@ DECLARE
   src text[] := ARRAY[
     'conversion_summary', 'SELECT heartbeat.conversion_agg(won) FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
     'ticket_summary', 'SELECT heartbeat.ticket_agg(amount) FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
+    -- past 1,024 distinct amounts: sketches (i %% 5 < 4: 1,200 amounts a group)
+    'ticket_summary', 'SELECT heartbeat.ticket_agg(amount) FROM fuzz.rows WHERE i %% %s < 4 GROUP BY i %% 2',
     'cycle_summary', 'SELECT heartbeat.cycle_agg(opened, closed) FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
     'cycle_summary', 'SELECT heartbeat.cycle_agg(opened, closed, timestamptz ''2025-09-01'') FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
     'retention_summary', 'SELECT heartbeat.retention_agg(''month'', cust, opened, ''UTC'') FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
@@ -164,9 +168,11 @@ PERFORM fuzz.add_seed(typ, txt) FROM (VALUES
   ('retention_summary', heartbeat.retention_trans(NULL, 'month', NULL::bigint, NULL::date)::text),
   ('funnel_summary', heartbeat.funnel_trans(NULL, NULL)::text)) v(typ, txt)
  WHERE txt IS NOT NULL;
--- The partial forms: mean-only (no sketch; what avg_ticket and avg_cycle
--- keep) and sketch-only ticket summaries (what median_ticket keeps).
-PERFORM fuzz.add_seed(typ, regexp_replace(txt, '"(sketches|sketch|sum_squares|smallest|largest)":("[^"]*"|[^,}]*)', '"\1":null', 'g'))
+-- The partial forms: mean-only (no sketch or exact list of amounts; what
+-- avg_ticket and avg_cycle keep) and sketch-only ticket summaries (what
+-- median_ticket keeps: the amounts, a sketch or an exact list).
+PERFORM fuzz.add_seed(typ, regexp_replace(replace(txt, '"amounts":', '"sketch":'),
+                                          '"(sketches|sketch|sum_squares|smallest|largest)":("[^"]*"|[^,}]*)', '"\1":null', 'g'))
    FROM fuzz.seed WHERE typ IN ('ticket_summary', 'cycle_summary');
 PERFORM fuzz.add_seed(typ, regexp_replace(txt, '"(sum|sum_squares|smallest|largest)":("[^"]*"|[^,}]*)', '"\1":null', 'g'))
    FROM fuzz.seed WHERE typ = 'ticket_summary' AND txt !~ '"sketch":null';
@@ -209,6 +215,13 @@ BEGIN
                 fuzz.b64(fuzz.varint(a) || '\x017c'::bytea || fuzz.varint(c) || '\x00'::bytea));
     PERFORM fuzz.add_seed('ticket_summary', t);
     PERFORM fuzz.add_seed('ticket_summary', regexp_replace(t, '"(sketch|sum_squares|smallest|largest)":("[^"]*"|[^,}]*)', '"\1":null', 'g'));
+    PERFORM fuzz.add_seed('ticket_summary', regexp_replace(t, '"(sum|sum_squares|smallest|largest)":("[^"]*"|[^,}]*)', '"\1":null', 'g'));
+    -- the same amounts as an exact list: integers at scale 1, 0 (a times)
+    -- and 15 (c times), the second as a gap of 14 from the first
+    t := regexp_replace(t, '"sketch":"[^"]*"', format('"amounts":"%s"',
+           fuzz.b64(CASE WHEN a > 0 THEN '\x020000'::bytea || fuzz.varint(a) || '\x0e'::bytea || fuzz.varint(c)
+                         ELSE '\x01001e'::bytea || fuzz.varint(c) END)));
+    PERFORM fuzz.add_seed('ticket_summary', t);
     PERFORM fuzz.add_seed('ticket_summary', regexp_replace(t, '"(sum|sum_squares|smallest|largest)":("[^"]*"|[^,}]*)', '"\1":null', 'g'));
     a := fuzz.count(); b := fuzz.count(); c := fuzz.count();
     t := format('{"version":1,"closed":%s,"open":%s,"skipped":%s,"sum_us":0,"sum_days":0,"sketches":"%s"}',
@@ -309,7 +322,7 @@ BEGIN
            || substr(t, i + 1);
   WHEN 7 THEN RETURN other;                                                    -- another type's text
   WHEN 8 THEN                                                                 -- base64 payload mutated
-    m := substring(t FROM '"(?:sketch|sketches|data)": *"([^"]+)"');
+    m := substring(t FROM '"(?:sketch|sketches|amounts|data)": *"([^"]+)"');
     IF m IS NULL THEN RETURN t || ' '; END IF;
     BEGIN
       RETURN replace(t, m, replace(encode(fuzz.mutate_bytes(decode(m, 'base64'), obin), 'base64'), E'\n', ''));
@@ -796,6 +809,16 @@ BEGIN
       CASE WHEN fin THEN '{22003}' ELSE '{22003,22023}' END::text[]);
     PERFORM fuzz.oracle('avg_ticket', format('SELECT trim_scale(heartbeat.avg_ticket(x)) FROM (%s) v(x)', v),
                         format('SELECT trim_scale(avg(x)) FROM (%s) v(x)', v),
+                        CASE WHEN fin THEN '{}' ELSE '{22023}' END::text[]);
+    -- a few amounts: an exact list, so percentile_disc's very values
+    PERFORM fuzz.oracle('ticket percentiles',
+      format('SELECT (SELECT string_agg(trim_scale(e)::text, '' '' ORDER BY i) FROM unnest(heartbeat.percentiles(s, %2$L)) WITH ORDINALITY u(e, i))
+                FROM (SELECT heartbeat.ticket_agg(x) s FROM (%1$s) v(x)) q', v, '{0,0.1,0.25,0.5,0.75,0.9,1}'),
+      format('SELECT (SELECT string_agg(trim_scale(e)::text, '' '' ORDER BY i) FROM unnest(p) WITH ORDINALITY u(e, i))
+                FROM (SELECT percentile_disc(%2$L::float8[]) WITHIN GROUP (ORDER BY x) p FROM (%1$s) v(x)) q', v, '{0,0.1,0.25,0.5,0.75,0.9,1}'),
+      CASE WHEN fin THEN '{22003}' ELSE '{22003,22023}' END::text[]);
+    PERFORM fuzz.oracle('median_ticket', format('SELECT trim_scale(heartbeat.median_ticket(x)) FROM (%s) v(x)', v),
+                        format('SELECT trim_scale(percentile_disc(0.5) WITHIN GROUP (ORDER BY x)) FROM (%s) v(x)', v),
                         CASE WHEN fin THEN '{}' ELSE '{22023}' END::text[]);
     v := fuzz.sample2('timestamp with time zone', 'timestamp with time zone', fuzz.rint(1, 6));
     PERFORM fuzz.oracle('cycle',
