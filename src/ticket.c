@@ -358,22 +358,44 @@ ticket_list_add(TicketState *t, bool fits, int128 x, const HbDecParts *np, Datum
 	ticket_list_add_slow(t, np, amount, fits, x);
 }
 
+/*
+ * A full or sketch-only summary's part of adding an amount (np, its parts):
+ * the exact list or the sketch, and a full summary's exact values.
+ */
+static pg_attribute_always_inline void
+ticket_add_amount(TicketState *t, const HbDecParts *np, Datum amount)
+{
+	int128		x = 0;
+	double		dbl = 0.0;
+	bool		full = ticket_nexact(t->flags) == NEXACT;
+	bool		fits;
+
+	if (!t->exact && !full)		/* median_ticket past the list: the double only */
+	{
+		sketch_add(&t->sketch, hb_dec_to_double(np, amount), 1, TYPNAME);
+		return;
+	}
+	/* the amount at the scale, for the list and the sums, in one pass */
+	fits = hb_dec_to_int128_dbl(np, t->scale, &x, t->exact ? NULL : &dbl);
+	if (t->exact)
+		ticket_list_add(t, fits, x, np, amount);
+	else
+		sketch_add(&t->sketch, fits ? dbl : hb_dec_to_double(np, amount), 1, TYPNAME);
+	if (full && !(fits && !t->big && ticket_add_int128(t, x, NEXACT)))
+		ticket_add_numeric(t, amount);
+}
+
 static pg_attribute_always_inline void
 ticket_add(TicketState *t, Datum amount)
 {
 	struct varlena *v = hb_dec_packed(amount);
 	HbDecParts	np;
-	int128		x = 0;
-	double		dbl = 0.0;
-	int			n = ticket_nexact(t->flags);
-	bool		amounts = TICKET_HAS_AMOUNTS(t->flags);
-	bool		sketch = amounts && !t->exact;
-	bool		fits = false;
+	int128		x;
 
 	hb_dec_parts(v, &np);
 	if (np.special)
 		ticket_not_finite();
-	if (unlikely(np.dscale > TICKET_MAX_EXACT_SCALE) && n == NEXACT)
+	if (unlikely(np.dscale > TICKET_MAX_EXACT_SCALE) && !(t->flags & TICKET_PARTS))
 		ticket_amount_out_of_range();
 
 	if (t->deals == 0)
@@ -389,20 +411,10 @@ ticket_add(TicketState *t, Datum amount)
 	else if (np.dscale == t->scale)
 		t->at_scale++;
 
-	if (sketch && n == 0)		/* median_ticket past the list: the double only */
-		sketch_add(&t->sketch, hb_dec_to_double(&np, amount), 1, TYPNAME);
-	else
-	{
-		/* the amount at the scale, for the list and the sums, in one pass */
-		if (amounts || !t->big)
-			fits = hb_dec_to_int128_dbl(&np, t->scale, &x, sketch ? &dbl : NULL);
-		if (sketch)
-			sketch_add(&t->sketch, fits ? dbl : hb_dec_to_double(&np, amount), 1, TYPNAME);
-		else if (amounts)
-			ticket_list_add(t, fits, x, &np, amount);
-		if (n > 0 && !(fits && !t->big && ticket_add_int128(t, x, n)))
-			ticket_add_numeric(t, amount);
-	}
+	if (!(t->flags & TICKET_MEAN_ONLY))
+		ticket_add_amount(t, &np, amount);
+	else if (t->big || !hb_dec_to_int128(&np, t->scale, &x) || !ticket_add_int128(t, x, 1))
+		ticket_add_numeric(t, amount);	/* avg_ticket: the sum alone */
 	t->deals = hb_count_add(t->deals, 1, TYPNAME);
 }
 

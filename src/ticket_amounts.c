@@ -16,7 +16,8 @@
  *     form 1: a varint length and the numeric as numeric_send writes it,
  *             at the summary's scale;
  *     then the count, a varint.
- * Form 0 whenever every amount fits, so equal multisets give equal bytes.
+ * Form 0 whenever every amount fits (and the scale is at most 38, as for
+ * int128 exact values), so equal multisets give equal bytes.
  */
 #include "ticket.h"
 
@@ -246,7 +247,7 @@ ticket_list_rescale(TicketState *t, int s)
 
 	if (l->numeric || l->n == 0 || s <= t->scale)
 		return;
-	if (!ticket_list_scalable(l, s - t->scale, &mul))
+	if (s > HB_DEC_MAX_POW10 || !ticket_list_scalable(l, s - t->scale, &mul))
 		ticket_list_go_numeric(t);	/* at the old scale, which numerics do not need */
 	else
 		for (k = 0; k < l->n; k++)
@@ -275,7 +276,8 @@ ticket_list_merge(TicketState *t, const TicketList *l, int scale)
 		ticket_list_pour(&t->sketch, l, scale);
 		return;
 	}
-	if (tl->numeric || l->numeric || !ticket_list_scalable(l, t->scale - scale, &mul))
+	if (tl->numeric || l->numeric || t->scale > HB_DEC_MAX_POW10 ||
+		!ticket_list_scalable(l, t->scale - scale, &mul))
 	{
 		ticket_list_go_numeric(t);
 		for (k = 0; k < l->n; k++)
@@ -353,8 +355,9 @@ ticket_list_decode(const char *p, const char *end, int scale, int64 deals, Ticke
 		hb_invalid(TYPNAME, "Its exact list holds %llu amounts; it holds 1 to %d.",
 				   (unsigned long long) n, TICKET_EXACT_MAX);
 	p = ticket_list_varint(p, end, &form);
-	if (form > 1)
-		hb_invalid(TYPNAME, "Its exact amounts are of an unknown form.");
+	if (form > 1 || (form == 0 && scale > HB_DEC_MAX_POW10))
+		hb_invalid(TYPNAME, "Its exact amounts are of an unknown form, or integers at more than %d decimals.",
+				   HB_DEC_MAX_POW10);
 	l->numeric = form == 1;
 	l->n = l->cap = (int32) n;
 	l->count = palloc(sizeof(int64) * n);
@@ -417,10 +420,10 @@ ticket_list_exact_values(TicketRead *r)
 
 	for (k = 0; ok && k < l->n; k++)
 	{
-		int128		sq;
+		int128		sq = (int128) l->v[k] * l->v[k];	/* < 2^126 */
 
 		sum += (int128) l->v[k] * l->count[k];
-		ok = !__builtin_mul_overflow((int128) l->v[k] * l->v[k], (int128) l->count[k], &sq) &&
+		ok = (l->count[k] == 1 || !__builtin_mul_overflow(sq, (int128) l->count[k], &sq)) &&
 			!__builtin_add_overflow(sumsq, sq, &sumsq);
 	}
 	r->big = !ok;
@@ -494,25 +497,35 @@ ticket_list_plan(TicketState *t)
 			v = NULL;
 		}
 	}
+	if (v != NULL)
+	{
+		/* integers: two varints an amount, 20 bytes at most */
+		char	   *p = palloc(20 + 20 * (Size) l->n);
+
+		t->flat_list = p;
+		p = hb_varint_put(p, (uint64) l->n);
+		p = hb_varint_put(p, 0);
+		for (k = 0; k < l->n; k++)
+		{
+			p = hb_varint_put(p, k == 0 ? hb_zigzag(v[0]) : (uint64) v[k] - (uint64) v[k - 1] - 1);
+			p = hb_varint_put(p, (uint64) l->count[k]);
+		}
+		if (v != l->v)
+			pfree(v);
+		return p - t->flat_list;
+	}
 	initStringInfo(&buf);
 	ticket_list_put(&buf, (uint64) l->n);
-	ticket_list_put(&buf, v == NULL ? 1 : 0);
+	ticket_list_put(&buf, 1);
 	for (k = 0; k < l->n; k++)
 	{
-		if (v != NULL)
-			ticket_list_put(&buf, k == 0 ? hb_zigzag(v[0]) : (uint64) v[k] - (uint64) v[k - 1] - 1);
-		else
-		{
-			bytea	   *b = DatumGetByteaPP(DirectFunctionCall1(numeric_send,
-																NumericGetDatum(hb_numeric_round(l->nv[k], t->scale))));
+		bytea	   *b = DatumGetByteaPP(DirectFunctionCall1(numeric_send,
+															NumericGetDatum(hb_numeric_round(l->nv[k], t->scale))));
 
-			ticket_list_put(&buf, VARSIZE_ANY_EXHDR(b));
-			appendBinaryStringInfo(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
-		}
+		ticket_list_put(&buf, VARSIZE_ANY_EXHDR(b));
+		appendBinaryStringInfo(&buf, VARDATA_ANY(b), VARSIZE_ANY_EXHDR(b));
 		ticket_list_put(&buf, (uint64) l->count[k]);
 	}
-	if (v != NULL && v != l->v)
-		pfree(v);
 	t->flat_list = buf.data;
 	return buf.len;
 }

@@ -4,7 +4,7 @@
 -- amounts go to the sketch), and a corrupted list is refused.
 \ir lib/begin.psql
 \ir lib/recv.psql
-SELECT plan(49);
+SELECT plan(50);
 
 -- ---------------------------------------------------------------------------
 -- 160 groups of 1 to 1,024 distinct amounts (one group of exactly 1,024 of
@@ -114,6 +114,13 @@ SELECT is((SELECT count(*) FROM shuffles, halves WHERE NOT (SELECT p *= q FROM (
           'split 2 to 13 ways, merged in random order: the same bytes every time');
 SELECT ok((SELECT x *= y FROM (SELECT ticket_agg(x ORDER BY random()) FROM cr) x, (SELECT whole FROM halves) y),
           'the rows in random order: the same bytes');
+
+-- Amounts at more than 38 decimals are numerics in the list, zeros too,
+-- whichever comes first.
+SELECT ok((SELECT x *= y AND x.s::text ~ '"amounts":"AQEI'
+             FROM (SELECT ticket_agg(v ORDER BY o) s FROM (VALUES (1, 0), (2, 0.0000000000000000000000000000000000000000)) a(o, v)) x,
+                  (SELECT ticket_agg(v ORDER BY o DESC) s FROM (VALUES (1, 0), (2, 0.0000000000000000000000000000000000000000)) a(o, v)) y),
+          'zero at scale 0 and at 40 decimals: one numeric amount, in either order');
 
 -- Under a parallel plan: 40 groups of 100 to 2,000 distinct amounts, whose
 -- partial states are exact and whose merges may pass the limit.
