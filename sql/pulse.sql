@@ -31,8 +31,9 @@ INSERT INTO pipeline VALUES
 SELECT period, deals_opened, deals_closed, deals_won, conversion_rate, mean_ticket, mean_cycle,
        retention_rate, round(conversion_z::numeric, 6) AS conversion_z, alert
   FROM pulse('pipeline', as_of => '2026-04-01');
--- The same figures from plain SQL, and the approximate ones (sketches:
--- within 0.4%) against their exact values.
+-- The same figures from plain SQL: the median ticket exactly (a handful of
+-- amounts, kept exactly), the survival median (a sketch: within 0.4%)
+-- against its exact value.
 WITH p AS (SELECT * FROM pulse('pipeline', as_of => '2026-04-01')),
      o AS (SELECT date_trunc('month', opened_at)::date AS period, count(*) AS opened
              FROM pipeline WHERE opened_at <= '2026-04-01' GROUP BY 1),
@@ -49,7 +50,7 @@ WITH p AS (SELECT * FROM pulse('pipeline', as_of => '2026-04-01')),
 SELECT period, p.deals_opened = o.opened AS opened, p.deals_closed = c.closed AS closed, p.deals_won = c.won AS won,
        p.conversion_rate = c.rate AS rate, abs(p.conversion_lower - w.lower) < 1e-12 AS lower,
        abs(p.conversion_upper - w.upper) < 1e-12 AS upper, p.mean_ticket = c.ticket AS ticket,
-       abs(p.median_ticket / c.median_ticket - 1) <= 0.004 AS median_ticket, p.mean_cycle = c.cycle AS cycle
+       p.median_ticket = c.median_ticket AS median_ticket, p.mean_cycle = c.cycle AS cycle
   FROM p JOIN o USING (period) JOIN c USING (period) JOIN w USING (period)
  ORDER BY period;
 SELECT period, round(extract(epoch FROM survival_median_cycle) / 86400, 1) AS survival_median_days,

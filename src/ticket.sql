@@ -25,11 +25,11 @@ CREATE TYPE ticket_summary (
 );
 
 COMMENT ON TYPE ticket_summary IS
-    'Deal amounts: exact deals, sum, smallest, largest and sum of squares, and a 0.4%-relative-error percentile sketch; mergeable with rollup()';
+    'Deal amounts: exact deals, sum, smallest, largest and sum of squares, and the amounts for percentiles: exactly up to 1,024 distinct ones, else a 0.4%-relative-error sketch; mergeable with rollup()';
 COMMENT ON FUNCTION ticket_summary_in(cstring) IS
     'Reads a ticket_summary from its JSON text form';
 COMMENT ON FUNCTION ticket_summary_out(ticket_summary) IS
-    'Writes a ticket_summary as JSON text: exact values as numbers, the sketch in base64';
+    'Writes a ticket_summary as JSON text: exact values as numbers, the exact list of amounts or the sketch in base64';
 COMMENT ON FUNCTION ticket_summary_recv(internal) IS
     'Reads a ticket_summary in binary form';
 COMMENT ON FUNCTION ticket_summary_send(ticket_summary) IS
@@ -83,16 +83,17 @@ COMMENT ON FUNCTION largest(ticket_summary) IS
 COMMENT ON FUNCTION stddev_amount(ticket_summary) IS
     'Sample standard deviation of the amounts (from exact sums); NULL with fewer than two deals';
 COMMENT ON FUNCTION percentile(ticket_summary, double precision) IS
-    'Amount at percentile p (0..1) as percentile_disc would give it, within 0.4% relative error; NULL without deals';
+    'Amount at percentile p (0..1) as percentile_disc would give it: exactly up to 1,024 distinct amounts, else within 0.4% relative error; NULL without deals';
 COMMENT ON FUNCTION percentiles(ticket_summary, double precision[]) IS
-    'Amounts at several percentiles at once, each within 0.4% relative error of percentile_disc';
+    'Amounts at several percentiles at once, each as percentile(): exactly percentile_disc''s up to 1,024 distinct amounts, else within 0.4%';
 COMMENT ON FUNCTION median(ticket_summary) IS
-    'Median amount (percentile 0.5, as percentile_disc), within 0.4% relative error; NULL without deals';
+    'Median amount (percentile 0.5, as percentile_disc): exactly up to 1,024 distinct amounts, else within 0.4% relative error; NULL without deals';
 
--- Aggregates.  A full summary keeps exact sums and the sketch; avg_ticket
--- keeps a mean-only one (no sketch: cheaper, and exactly invertible),
--- median_ticket a sketch-only one (no exact sums: cheaper).  Their empty
--- summaries:
+-- Aggregates.  A full summary keeps exact sums and the amounts (their exact
+-- list up to 1,024 distinct ones, else the sketch); avg_ticket keeps a
+-- mean-only one (no amounts: cheaper, and exactly invertible),
+-- median_ticket a sketch-only one (the amounts, no exact sums: cheaper).
+-- Their empty summaries (written as every version wrote them):
 -- @TICKET_EMPTY@ = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":0,"smallest":null,"largest":null,"sketch":"AAAA"}'
 -- @TICKET_MEAN_ONLY_EMPTY@ = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":null,"smallest":null,"largest":null,"sketch":null}'
 -- @TICKET_SKETCH_ONLY_EMPTY@ = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":null,"sum_squares":null,"smallest":null,"largest":null,"sketch":"AAAA"}'
@@ -149,4 +150,4 @@ COMMENT ON AGGREGATE rollup(ticket_summary) IS
 COMMENT ON AGGREGATE avg_ticket(numeric) IS
     'Average ticket, exactly avg(amount); also a moving window aggregate with an exact inverse';
 COMMENT ON AGGREGATE median_ticket(numeric) IS
-    'Median ticket as percentile_disc(0.5) would give it, within 0.4% relative error';
+    'Median ticket as percentile_disc(0.5) would give it: exactly up to 1,024 distinct amounts, else within 0.4% relative error';
