@@ -9,21 +9,23 @@ HB_SRCDIR  := $(dir $(firstword $(MAKEFILE_LIST)))
 EXTENSION   = heartbeat
 EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(HB_SRCDIR)heartbeat.control)
 
-# Metric families, in install order; each has src/<family>.sql and (all but
-# pulse) src/<family>.c, with more C files where it has more concerns
-# (src/ticket_exact.c, ...).
+# Metric families, in install order; each has src/<family>.sql and, unless
+# it is SQL only, src/<family>.c (and maybe more C files beside it).
 FAMILIES    = conversion ticket cycle retention funnel timeseries pulse
 
 MODULE_big  = heartbeat
-# Every C file in src/: the families' and the shared ones (common, sketch, decimal).
-OBJS        = $(patsubst $(HB_SRCDIR)%.c,%.o,$(wildcard $(HB_SRCDIR)src/*.c))
+# Every C file in src/ (shared helpers and the families' files), also when
+# building elsewhere (the objects go to src/ there).
+OBJS        = $(patsubst $(HB_SRCDIR)%.c,%.o,$(sort $(wildcard $(HB_SRCDIR)src/*.c)))
 DATA_built  = heartbeat--$(EXTVERSION).sql
 DATA        = $(patsubst $(HB_SRCDIR)%,%,$(wildcard $(HB_SRCDIR)upgrade/heartbeat--*.sql))
 EXTRA_CLEAN = results regression.diffs regression.out
 # test/nocallsite/: a test-only module that test/nocallsite.sh builds (never installed).
 EXTRA_CLEAN += $(addprefix test/nocallsite/nocallsite,.o .so .bc)
 
-REGRESS      = install conversion conversion_io conversion_window parallel ticket cycle retention
+# Every sql/*.sql, install first: pg_regress runs them in this order in one
+# database, and install creates the extension and sets the search_path.
+REGRESS      = install $(sort $(filter-out install,$(basename $(notdir $(wildcard $(HB_SRCDIR)sql/*.sql)))))
 REGRESS_OPTS = --inputdir=. --outputdir=.
 
 # -Wno-unused-parameter: PostgreSQL's headers (bufpage.h, ilist.h) trip -Wextra.
@@ -61,10 +63,15 @@ export PG_CONFIG
 
 $(OBJS): $(wildcard $(HB_SRCDIR)src/*.h)
 
-heartbeat--$(EXTVERSION).sql: src/common.sql $(FAMILIES:%=src/%.sql) heartbeat.control
-	cat $(filter %.sql,$^) > $@
+# The install script: src/common.sql and each family's .sql, one after the
+# other, with each value stated once in them (an empty summary, a state
+# size: "-- @NAME@ = value") put where @NAME@ stands; scripts/assemble.awk
+# says how.  A failed step leaves no half-built script behind.
+heartbeat--$(EXTVERSION).sql: scripts/assemble.awk src/common.sql $(FAMILIES:%=src/%.sql) heartbeat.control
+	awk -f $< $(filter %.sql,$^) > $@
+.DELETE_ON_ERROR:
 
-.PHONY: deps test demo bench bench-matrix sanitize valgrind citus matrix deb deb-test dist
+.PHONY: deps test demo bench bench-matrix sanitize valgrind citus crosscheck matrix deb deb-test dist
 
 deps:
 	@./scripts/deps.sh
@@ -96,6 +103,14 @@ valgrind: deps
 # make citus HEARTBEAT_CITUS_TARBALL=path/to/citus-13.2.2.tar.gz (CI runs it).
 citus: deps
 	./scripts/citus.sh
+
+# heartbeat's figures against R's survival package, statsmodels and
+# percentile_disc on seeded generated data, as TAP, on a throwaway cluster
+# (installs R and statsmodels as root; CI runs it after `make test`).
+crosscheck: deps
+	$(MAKE) all
+	$(MAKE) install
+	pg_virtualenv -t -v $(PGMAJOR_NOW) ./scripts/crosscheck.sh
 
 # Build, install and run the demo on a throwaway cluster.
 demo: deps

@@ -102,7 +102,7 @@ SELECT cohort, max(cohort_size) AS customers,
 \echo '== pulse(): the whole heartbeat in one call (deals count in the month they closed) =='
 \echo '   March 2026 deals closed mostly in April: the drop is flagged there'
 SELECT period, deals_opened AS opened, deals_closed AS closed, round(conversion_rate::numeric, 3) AS win_rate,
-       avg_ticket, median_ticket, justify_hours(date_trunc('hour', mean_cycle)) AS mean_cycle,
+       mean_ticket, median_ticket, justify_hours(date_trunc('hour', mean_cycle)) AS mean_cycle,
        date_trunc('hour', survival_median_cycle) AS survival_cycle,
        round(retention_rate::numeric, 3) AS retention, round(conversion_z::numeric, 1) AS z, alert
   FROM pulse('deals', as_of => '2026-11-01')
@@ -111,7 +111,7 @@ SELECT period, deals_opened AS opened, deals_closed AS closed, round(conversion_
 \echo
 \echo '== The heartbeat as sparklines (all months) =='
 SELECT sparkline(conversion_rate ORDER BY period) AS win_rate,
-       sparkline(avg_ticket::float8 ORDER BY period) AS avg_ticket,
+       sparkline(mean_ticket::float8 ORDER BY period) AS mean_ticket,
        sparkline(extract(epoch FROM survival_median_cycle)::float8 ORDER BY period) AS cycle,
        sparkline(retention_rate ORDER BY period) AS retention
   FROM pulse('deals', as_of => '2026-11-01');

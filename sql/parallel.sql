@@ -18,10 +18,7 @@ SELECT rep, conversion_agg(won) s, conversion_rate(won) r,
 CREATE TEMP TABLE serial_total AS SELECT conversion_agg(won) s, conversion_rate(won) r FROM par;
 
 -- Forced parallel plans.
-SET parallel_setup_cost = 0;
-SET parallel_tuple_cost = 0;
-SET min_parallel_table_scan_size = 0;
-SET max_parallel_workers_per_gather = 2;
+\i test/lib/force_parallel.psql
 SET parallel_leader_participation = off;
 EXPLAIN (COSTS OFF) SELECT conversion_agg(won), conversion_rate(won) FROM par;
 EXPLAIN (COSTS OFF) SELECT rep, conversion_agg(won) FILTER (WHERE id < 0) FROM par GROUP BY rep;

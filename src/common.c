@@ -4,6 +4,7 @@
  * and the normal quantile function.
  */
 #include "heartbeat.h"
+#include "decimal.h"
 
 #include <ctype.h>
 #include <math.h>
@@ -21,189 +22,9 @@ void		_PG_init(void);
 void
 _PG_init(void)
 {
-	ticket_init();
+	hb_dec_init();				/* decimal.h's tables */
 }
 
-void *
-hb_summary_alloc(Size size, HbKind kind)
-{
-	HbHeader   *h = palloc0(size);
-
-	SET_VARSIZE(h, size);
-	h->version = HB_FORMAT_VERSION;
-	h->kind = (uint8) kind;
-	return h;
-}
-
-void
-hb_count_overflow(const char *typname)
-{
-	ereport(ERROR,
-				(errcode(ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE),
-				 errmsg("%s count out of range", typname),
-				 errdetail("A count would exceed the largest bigint, %lld.",
-						   (long long) PG_INT64_MAX)));
-}
-
-static void
-input_errcode(void *arg)
-{
-	if (geterrcode() == ERRCODE_DATA_CORRUPTED)
-		errcode(*(const int *) arg);
-}
-
-Datum
-hb_input(FunctionCallInfo fcinfo, PGFunction impl, int code)
-{
-	ErrorContextCallback cb;
-	Datum		result;
-
-	cb.callback = input_errcode;
-	cb.arg = &code;
-	cb.previous = error_context_stack;
-	error_context_stack = &cb;
-	result = impl(fcinfo);
-	error_context_stack = cb.previous;
-	return result;
-}
-
-/*
- * An inverse transition asked to remove a row its state never had: only
- * possible when the function is called by hand, not by a moving window.
- */
-void
-hb_inverse_missing(const char *fn)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_PARAMETER_VALUE),
-			 errmsg("%s cannot remove a row the summary does not contain", fn),
-			 errhint("Inverse transition functions serve moving-window aggregates; use the aggregate with OVER (... ROWS ...) instead.")));
-}
-
-/*
- * The one child context of an aggregate context that holds all our big
- * states there (see heartbeat.h).  A backend-wide list finds it; a reset
- * callback drops the entry when the aggregate context is reset or deleted
- * (its children go with it), so no entry outlives its context.
- */
-typedef struct HbStates
-{
-	MemoryContextCallback cb;
-	MemoryContext parent;		/* the aggregate context */
-	MemoryContext cxt;			/* our child of it */
-	struct HbStates *next;
-} HbStates;
-
-static HbStates *hb_states = NULL;	/* most recently used first */
-
-static void
-hb_states_gone(void *arg)
-{
-	HbStates  **p;
-
-	for (p = &hb_states; *p != NULL; p = &(*p)->next)
-		if (*p == (HbStates *) arg)
-		{
-			*p = (*p)->next;
-			return;
-		}
-}
-
-static MemoryContext
-hb_states_context(MemoryContext parent)
-{
-	HbStates  **p,
-			   *s;
-	MemoryContext cxt;
-
-	for (p = &hb_states; (s = *p) != NULL; p = &s->next)
-		if (s->parent == parent && MemoryContextGetParent(s->cxt) == parent)
-		{
-			*p = s->next;		/* move to the front */
-			s->next = hb_states;
-			hb_states = s;
-			return s->cxt;
-		}
-	/* blocks from 1 kB, doubling: small for one group, few for many */
-	cxt = AllocSetContextCreate(parent, "heartbeat states", ALLOCSET_START_SMALL_SIZES);
-	s = MemoryContextAlloc(cxt, sizeof(HbStates));
-	s->parent = parent;
-	s->cxt = cxt;
-	s->cb.func = hb_states_gone;
-	s->cb.arg = s;
-	MemoryContextRegisterResetCallback(cxt, &s->cb);
-	s->next = hb_states;
-	hb_states = s;
-	return cxt;
-}
-
-MemoryContext
-hb_state_home(FunctionCallInfo fcinfo, Size flat_size, uint64 rows)
-{
-	MemoryContext agg;
-	int			kind;
-
-	if (!hb_in_aggregate(fcinfo))
-		return CurrentMemoryContext;
-	kind = AggCheckCallContext(fcinfo, &agg);
-	if (kind == AGG_CONTEXT_AGGREGATE && flat_size <= HB_SMALL_BYTES && rows < HB_SMALL_ROWS)
-		return CurrentMemoryContext;	/* stays small */
-	return hb_states_context(agg);
-}
-
-/* A state just built: adopted by the aggregate if big, else flattened. */
-Datum
-hb_state_return_new(FunctionCallInfo fcinfo, ExpandedObjectHeader *state)
-{
-	MemoryContext agg = NULL;
-	Pointer		old = PG_ARGISNULL(0) ? NULL : DatumGetPointer(PG_GETARG_DATUM(0));
-	Size		size;
-	void	   *flat;
-
-	if (hb_in_aggregate(fcinfo))
-	{
-		(void) AggCheckCallContext(fcinfo, &agg);
-		if (MemoryContextGetParent(state->eoh_context) == agg)
-			return EOHPGetRWDatum(state);	/* big: adopted as is */
-	}
-	size = EOH_get_flat_size(state);
-
-	/*
-	 * Small, or no aggregate: flat.  An aggregate's argument 0 is its own
-	 * value in the aggregate context (nodeAgg.c): when the size is the same,
-	 * write over it and the executor keeps it without a copy.
-	 */
-	if (agg != NULL && old != NULL && VARATT_IS_4B_U(old) && VARSIZE(old) == size)
-		flat = old;
-	else
-		flat = palloc(size);
-	EOH_flatten_into(state, flat, size);
-	return PointerGetDatum(flat);
-}
-
-void
-hb_check_version(int64 version, const char *typname)
-{
-	if (version < 1 || version > HB_FORMAT_VERSION)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("%s format version " INT64_FORMAT " is not supported", typname, version),
-				 errdetail("This build of heartbeat reads format versions 1 to %d.",
-						   HB_FORMAT_VERSION),
-				 errhint("A newer heartbeat wrote this value; update the extension to read it.")));
-}
-
-void
-hb_check_header(const HbHeader *h, Size size, HbKind kind, const char *typname)
-{
-	if (VARSIZE(h) != size || h->kind != kind)
-		ereport(ERROR,
-				(errcode(ERRCODE_DATA_CORRUPTED),
-				 errmsg("invalid %s value", typname),
-				 errdetail("The stored value has %u bytes and family %d; expected %zu bytes and family %d.",
-						   (unsigned) VARSIZE(h), h->kind, size, (int) kind)));
-	hb_check_version(h->version, typname);
-}
 
 /* ---------- text ---------- */
 
@@ -218,7 +39,7 @@ void
 hb_text_bad(HbTextReader *r, const char *detail)
 {
 	ereport(ERROR,
-			(errcode(ERRCODE_INVALID_TEXT_REPRESENTATION),
+			(errcode(ERRCODE_DATA_CORRUPTED),	/* 22P02 from hb_input() */
 			 errmsg("invalid input syntax for type %s: \"%s\"", r->typname, r->input),
 			 errdetail("%s", detail),
 			 errhint("Write it as heartbeat prints it, for example by casting a summary to text.")));
@@ -370,61 +191,6 @@ hb_unbase64(HbTextReader *r, const char *text, int *len)
 	if (*len < 0)
 		hb_text_bad(r, "A base64 payload (sketch or pair list) is malformed.");
 	return out;
-}
-
-/* ---------- binary ---------- */
-
-void
-hb_send_header(StringInfo buf, HbKind kind)
-{
-	pq_sendbyte(buf, HB_FORMAT_VERSION);
-	pq_sendbyte(buf, (uint8) kind);
-}
-
-static void
-need_bytes(StringInfo buf, int n, const char *typname)
-{
-	if (buf->len - buf->cursor < n)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", typname),
-				 errdetail("The value is truncated: %d more bytes expected, %d left.",
-						   n, buf->len - buf->cursor)));
-}
-
-void
-hb_recv_header(StringInfo buf, HbKind kind, const char *typname)
-{
-	int			version;
-	int			k;
-
-	need_bytes(buf, 2, typname);
-	version = pq_getmsgbyte(buf);
-	hb_check_version(version, typname);
-	k = pq_getmsgbyte(buf);
-	if (k != (int) kind)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", typname),
-				 errdetail("The value belongs to summary family %d, not %d.", k, (int) kind)));
-}
-
-int64
-hb_recv_int64(StringInfo buf, const char *typname)
-{
-	need_bytes(buf, 8, typname);
-	return pq_getmsgint64(buf);
-}
-
-void
-hb_recv_end(StringInfo buf, const char *typname)
-{
-	if (buf->cursor != buf->len)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", typname),
-				 errdetail("%d unexpected bytes after the end of the value.",
-						   buf->len - buf->cursor)));
 }
 
 /* ---------- statistics ---------- */

@@ -1,5 +1,27 @@
 -- heartbeat: the sales heartbeat (conversion, average ticket, sales cycle,
 -- retention) as aggregate and window functions.
 -- This file is assembled by the Makefile from src/*.sql; edit those.
+--
+-- Each family's file declares, in this order, what it has of: its summary type
+-- (the shell type, its four I/O functions, the type), aggregate support,
+-- accessors, aggregates.  Each group of CREATE statements is followed by a
+-- COMMENT ON for every object in it; a value used more than once (an empty
+-- summary, a state size) is stated once, as "-- @NAME@ = value", and named
+-- @NAME@ where it is used (scripts/assemble.awk puts it in place).
+--
+--   CREATE FUNCTION <name>(<arguments>) RETURNS <type>
+--       AS 'MODULE_PATHNAME', '<C symbol>' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+--   CREATE AGGREGATE <name>(<arguments>) (
+--       SFUNC = <transition function>,
+--       ...
+--       PARALLEL = SAFE
+--   );
+--   COMMENT ON FUNCTION <name>(<argument types>) IS
+--       '<What it gives>';
+--
+-- RETURNS goes on a line of its own when the first line would pass 100
+-- columns.  An argument list stays on one line, so that a grep finds each
+-- overload whole, unless it has OUT parameters or defaults that do not fit:
+-- those continue on lines indented by 8.
 
 \echo Use "CREATE EXTENSION heartbeat" to load this file. \quit

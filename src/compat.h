@@ -43,4 +43,13 @@
 #define HB_B64_OUT char *
 #endif
 
+/*
+ * The set-up of a materialized set-returning function (funcapi.h): 15.0
+ * names it SetSingleFuncCall(); 15.1 renamed it InitMaterializedSRF(), the
+ * name of every later release.
+ */
+#if PG_VERSION_NUM < 150001
+#define InitMaterializedSRF(fcinfo, flags) SetSingleFuncCall(fcinfo, flags)
+#endif
+
 #endif							/* HEARTBEAT_COMPAT_H */

@@ -24,12 +24,16 @@ typedef struct ConversionSummary
 	int64		trials;
 } ConversionSummary;
 
-#define CONVERSION_SIZE sizeof(ConversionSummary)
+static const HbFamily conversion_family = {
+	.typname = TYPNAME,
+	.kind = HB_KIND_CONVERSION,
+	.fixed_size = sizeof(ConversionSummary),
+};
 
 static ConversionSummary *
 conversion_new(int64 conversions, int64 trials)
 {
-	ConversionSummary *s = hb_summary_alloc(CONVERSION_SIZE, HB_KIND_CONVERSION);
+	ConversionSummary *s = hb_summary_alloc(sizeof(ConversionSummary), HB_KIND_CONVERSION);
 
 	s->conversions = conversions;
 	s->trials = trials;
@@ -38,23 +42,20 @@ conversion_new(int64 conversions, int64 trials)
 
 /* ERROR unless the counts make sense together. */
 static void
-conversion_validate(int64 conversions, int64 trials, int errcode_)
+conversion_validate(int64 conversions, int64 trials)
 {
 	if (conversions < 0 || trials < 0 || conversions > trials)
-		ereport(ERROR,
-				(errcode(errcode_),
-				 errmsg("invalid %s value: " INT64_FORMAT " conversions of " INT64_FORMAT " trials",
-						TYPNAME, conversions, trials),
-				 errdetail("Counts must be non-negative and conversions cannot exceed trials.")));
+		hb_invalid(TYPNAME, "It has " INT64_FORMAT " conversions of " INT64_FORMAT " trials.  Counts must be non-negative, and conversions cannot exceed trials.",
+				   conversions, trials);
 }
 
 /* A stored or passed-in summary, checked. */
-static ConversionSummary *
+static const ConversionSummary *
 conversion_arg(FunctionCallInfo fcinfo, int n)
 {
-	ConversionSummary *s = (ConversionSummary *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n));
+	const ConversionSummary *s = (const ConversionSummary *) hb_summary_check(PG_GETARG_DATUM(n), &conversion_family);
 
-	hb_check_header(&s->hdr, CONVERSION_SIZE, HB_KIND_CONVERSION, TYPNAME);
+	conversion_validate(s->conversions, s->trials);
 	return s;
 }
 
@@ -66,7 +67,7 @@ conversion_arg(FunctionCallInfo fcinfo, int n)
 static ConversionSummary *
 conversion_state(FunctionCallInfo fcinfo)
 {
-	ConversionSummary *s;
+	const ConversionSummary *s;
 
 	if (hb_in_aggregate(fcinfo))
 		return (ConversionSummary *) PG_GETARG_POINTER(0);
@@ -77,9 +78,9 @@ conversion_state(FunctionCallInfo fcinfo)
 void
 conversion_counts(Datum summary, int64 *conversions, int64 *trials)
 {
-	ConversionSummary *s = (ConversionSummary *) PG_DETOAST_DATUM(summary);
+	const ConversionSummary *s = (const ConversionSummary *) hb_summary_check(summary, &conversion_family);
 
-	hb_check_header(&s->hdr, CONVERSION_SIZE, HB_KIND_CONVERSION, TYPNAME);
+	conversion_validate(s->conversions, s->trials);
 	*conversions = s->conversions;
 	*trials = s->trials;
 }
@@ -104,7 +105,7 @@ conversion_summary_in_checked(PG_FUNCTION_ARGS)
 	conversions = hb_text_int64_field(&r, "conversions");
 	trials = hb_text_int64_field(&r, "trials");
 	hb_text_end(&r);
-	conversion_validate(conversions, trials, ERRCODE_INVALID_TEXT_REPRESENTATION);
+	conversion_validate(conversions, trials);
 	PG_RETURN_POINTER(conversion_new(conversions, trials));
 }
 HB_INPUT_FUNCTION(conversion_summary_in, conversion_summary_in_checked, ERRCODE_INVALID_TEXT_REPRESENTATION)
@@ -113,7 +114,7 @@ PG_FUNCTION_INFO_V1(conversion_summary_out);
 Datum
 conversion_summary_out(PG_FUNCTION_ARGS)
 {
-	ConversionSummary *s = conversion_arg(fcinfo, 0);
+	const ConversionSummary *s = conversion_arg(fcinfo, 0);
 	StringInfoData buf;
 
 	hb_text_out_begin(&buf);
@@ -134,7 +135,7 @@ conversion_summary_recv_checked(PG_FUNCTION_ARGS)
 	conversions = hb_recv_int64(buf, TYPNAME);
 	trials = hb_recv_int64(buf, TYPNAME);
 	hb_recv_end(buf, TYPNAME);
-	conversion_validate(conversions, trials, ERRCODE_INVALID_BINARY_REPRESENTATION);
+	conversion_validate(conversions, trials);
 	PG_RETURN_POINTER(conversion_new(conversions, trials));
 }
 HB_INPUT_FUNCTION(conversion_summary_recv, conversion_summary_recv_checked, ERRCODE_INVALID_BINARY_REPRESENTATION)
@@ -143,7 +144,7 @@ PG_FUNCTION_INFO_V1(conversion_summary_send);
 Datum
 conversion_summary_send(PG_FUNCTION_ARGS)
 {
-	ConversionSummary *s = conversion_arg(fcinfo, 0);
+	const ConversionSummary *s = conversion_arg(fcinfo, 0);
 	StringInfoData buf;
 
 	pq_begintypsend(&buf);
@@ -190,7 +191,7 @@ Datum
 conversion_combine(PG_FUNCTION_ARGS)
 {
 	ConversionSummary *s = conversion_state(fcinfo);
-	ConversionSummary *o = conversion_arg(fcinfo, 1);
+	const ConversionSummary *o = conversion_arg(fcinfo, 1);
 
 	s->conversions = hb_count_add(s->conversions, o->conversions, TYPNAME);
 	s->trials = hb_count_add(s->trials, o->trials, TYPNAME);
@@ -199,11 +200,11 @@ conversion_combine(PG_FUNCTION_ARGS)
 
 /* ---------- accessors ---------- */
 
-PG_FUNCTION_INFO_V1(conversion_rate_final);
+PG_FUNCTION_INFO_V1(conversion_rate);
 Datum
-conversion_rate_final(PG_FUNCTION_ARGS)
+conversion_rate(PG_FUNCTION_ARGS)
 {
-	ConversionSummary *s = conversion_arg(fcinfo, 0);
+	const ConversionSummary *s = conversion_arg(fcinfo, 0);
 
 	if (s->trials == 0)
 		PG_RETURN_NULL();
@@ -231,7 +232,7 @@ conversion_trials(PG_FUNCTION_ARGS)
 static bool
 wilson(FunctionCallInfo fcinfo, double *centre, double *half)
 {
-	ConversionSummary *s = conversion_arg(fcinfo, 0);
+	const ConversionSummary *s = conversion_arg(fcinfo, 0);
 	double		conf = PG_GETARG_FLOAT8(1);
 	double		n,
 				p,
@@ -249,13 +250,11 @@ wilson(FunctionCallInfo fcinfo, double *centre, double *half)
 	n = (double) s->trials;
 	p = conversion_rate_of(s);
 	/*
-	 * The upper quantile; past 1 - 2^-54 it rounds to 1, so take it from the
-	 * lower tail, where (1 - conf) / 2 is exact.
+	 * The upper quantile, from the lower tail: (1 - conf) / 2 is exact,
+	 * 1 - (1 - conf) / 2 rounds (to 1 past 1 - 2^-54, and already by a
+	 * relative 1e-12 of z at 0.999999).
 	 */
-	if (1.0 - (1.0 - conf) / 2.0 < 1.0)
-		z = hb_norm_quantile(1.0 - (1.0 - conf) / 2.0);
-	else
-		z = -hb_norm_quantile((1.0 - conf) / 2.0);
+	z = -hb_norm_quantile((1.0 - conf) / 2.0);
 	z2 = z * z;
 	denom = 1.0 + z2 / n;
 	*centre = (p + z2 / (2.0 * n)) / denom;
@@ -301,8 +300,8 @@ PG_FUNCTION_INFO_V1(conversion_compare);
 Datum
 conversion_compare(PG_FUNCTION_ARGS)
 {
-	ConversionSummary *a = conversion_arg(fcinfo, 0);
-	ConversionSummary *b = conversion_arg(fcinfo, 1);
+	const ConversionSummary *a = conversion_arg(fcinfo, 0);
+	const ConversionSummary *b = conversion_arg(fcinfo, 1);
 	TupleDesc	tupdesc;
 	Datum		values[5] = {0};
 	bool		nulls[5] = {true, true, true, true, true};

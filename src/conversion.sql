@@ -40,7 +40,8 @@ CREATE FUNCTION conversion_trans(conversion_summary, boolean) RETURNS conversion
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION conversion_inv(conversion_summary, boolean) RETURNS conversion_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION conversion_combine(conversion_summary, conversion_summary) RETURNS conversion_summary
+CREATE FUNCTION conversion_combine(conversion_summary, conversion_summary)
+    RETURNS conversion_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION conversion_trans(conversion_summary, boolean) IS
@@ -52,7 +53,7 @@ COMMENT ON FUNCTION conversion_combine(conversion_summary, conversion_summary) I
 
 -- Accessors.
 CREATE FUNCTION rate(conversion_summary) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'conversion_rate_final' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'conversion_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION conversions(conversion_summary) RETURNS bigint
     AS 'MODULE_PATHNAME', 'conversion_conversions' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION trials(conversion_summary) RETURNS bigint
@@ -64,9 +65,8 @@ CREATE FUNCTION wilson_upper(conversion_summary, confidence double precision DEF
     RETURNS double precision
     AS 'MODULE_PATHNAME', 'conversion_wilson_upper' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION compare(before conversion_summary, after conversion_summary,
-                        OUT rate_before double precision, OUT rate_after double precision,
-                        OUT delta double precision, OUT z double precision,
-                        OUT p_value double precision)
+        OUT rate_before double precision, OUT rate_after double precision,
+        OUT delta double precision, OUT z double precision, OUT p_value double precision)
     AS 'MODULE_PATHNAME', 'conversion_compare' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 
 COMMENT ON FUNCTION rate(conversion_summary) IS
@@ -82,12 +82,13 @@ COMMENT ON FUNCTION wilson_upper(conversion_summary, double precision) IS
 COMMENT ON FUNCTION compare(conversion_summary, conversion_summary) IS
     'Two-proportion z-test of after against before: rates, delta = after - before, z and two-sided p-value';
 
--- Aggregates.
+-- Aggregates.  Each starts from the empty summary:
+-- @CONVERSION_EMPTY@ = '{"version":1,"conversions":0,"trials":0}'
 CREATE AGGREGATE conversion_agg(converted boolean) (
     SFUNC = conversion_trans,
     STYPE = conversion_summary,
     COMBINEFUNC = conversion_combine,
-    INITCOND = '{"version":1,"conversions":0,"trials":0}',
+    INITCOND = @CONVERSION_EMPTY@,
     PARALLEL = SAFE
 );
 
@@ -95,7 +96,7 @@ CREATE AGGREGATE rollup(conversion_summary) (
     SFUNC = conversion_combine,
     STYPE = conversion_summary,
     COMBINEFUNC = conversion_combine,
-    INITCOND = '{"version":1,"conversions":0,"trials":0}',
+    INITCOND = @CONVERSION_EMPTY@,
     PARALLEL = SAFE
 );
 
@@ -104,12 +105,12 @@ CREATE AGGREGATE conversion_rate(converted boolean) (
     STYPE = conversion_summary,
     FINALFUNC = rate,
     COMBINEFUNC = conversion_combine,
-    INITCOND = '{"version":1,"conversions":0,"trials":0}',
+    INITCOND = @CONVERSION_EMPTY@,
     MSFUNC = conversion_trans,
     MINVFUNC = conversion_inv,
     MSTYPE = conversion_summary,
     MFINALFUNC = rate,
-    MINITCOND = '{"version":1,"conversions":0,"trials":0}',
+    MINITCOND = @CONVERSION_EMPTY@,
     PARALLEL = SAFE
 );
 

@@ -58,19 +58,25 @@ typedef struct CycleState
 static Size cycle_get_flat_size(ExpandedObjectHeader *eohptr);
 static void cycle_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
 
+static ExpandedObjectHeader *cycle_from_flat(MemoryContext cxt, const HbHeader *f);
+static uint64 cycle_rows(const HbHeader *f);
+
 static const ExpandedObjectMethods cycle_methods = {
 	cycle_get_flat_size,
 	cycle_flatten_into
 };
 
-pg_noreturn static void
-cycle_corrupt(const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("invalid %s value", TYPNAME),
-			 errdetail("%s", what)));
-}
+static const HbFamily cycle_family = {
+	.typname = TYPNAME,
+	.kind = HB_KIND_CYCLE,
+	.fixed_size = sizeof(CycleFlat),
+	.varsize = true,
+	.flags = CYCLE_MEAN_ONLY,
+	.lacks = CYCLE_MEAN_ONLY,
+	.methods = &cycle_methods,
+	.from_flat = cycle_from_flat,
+	.rows = cycle_rows,
+};
 
 /* ---------- flat form ---------- */
 
@@ -122,26 +128,24 @@ cycle_sum_fits(int64 closed, int128 sum, int64 sum_days)
 		(int128) sum_days * USECS_PER_DAY <= sum;
 }
 
-/* Checks a flat summary; returns its sum and where the sketches are. */
+/*
+ * Checks a flat summary (its header checked by hb_summary_check); returns
+ * its sum and where the sketches are.
+ */
 static int128
 cycle_check(const CycleFlat *f, const char **sk, const char **end)
 {
 	int128		sum;
 
-	if (VARSIZE(f) < sizeof(CycleFlat) || f->hdr.kind != HB_KIND_CYCLE)
-		cycle_corrupt("It is shorter than its header or of another family.");
-	hb_check_version(f->hdr.version, TYPNAME);
-	if (f->hdr.flags & ~CYCLE_MEAN_ONLY)
-		cycle_corrupt("It has unknown flags.");
 	if (f->closed < 0 || f->open < 0 || f->skipped < 0)
-		cycle_corrupt("A count is negative.");
+		hb_invalid(TYPNAME, "A count is negative.");
 	memcpy(&sum, f->sum, sizeof(int128));
 	if (!cycle_sum_fits(f->closed, sum, f->sum_days))
-		cycle_corrupt("The sum of durations does not fit the closed deals.");
+		hb_invalid(TYPNAME, "The sum of durations does not fit the closed deals.");
 	*sk = (const char *) f + sizeof(CycleFlat);
 	*end = (const char *) f + VARSIZE(f);
 	if ((f->hdr.flags & CYCLE_MEAN_ONLY) && *sk != *end)
-		cycle_corrupt("A mean-only summary carries extra bytes.");
+		hb_invalid(TYPNAME, "A mean-only summary carries extra bytes.");
 	return sum;
 }
 
@@ -157,7 +161,13 @@ cycle_new(MemoryContext cxt, uint16 flags)
 	return t;
 }
 
-/* Adds a flat summary into a state; the merge keeps what both sides have. */
+static inline bool
+cycle_empty(int64 closed, int64 open, int64 skipped)
+{
+	return closed == 0 && open == 0 && skipped == 0;
+}
+
+/* Adds a checked flat summary into a state. */
 static void
 cycle_merge_flat(CycleState *t, const CycleFlat *f)
 {
@@ -166,8 +176,8 @@ cycle_merge_flat(CycleState *t, const CycleFlat *f)
 	int128		sum = cycle_check(f, &sk, &end);
 	int64		before;
 
-	if (f->closed + f->open > 0 || f->skipped > 0)
-		t->flags |= f->hdr.flags & CYCLE_MEAN_ONLY;
+	t->flags = hb_merge_flags(&cycle_family, t->flags, cycle_empty(t->closed, t->open, t->skipped),
+							  f->hdr.flags, cycle_empty(f->closed, f->open, f->skipped));
 	t->closed = hb_count_add(t->closed, f->closed, TYPNAME);
 	t->open = hb_count_add(t->open, f->open, TYPNAME);
 	t->skipped = hb_count_add(t->skipped, f->skipped, TYPNAME);
@@ -178,38 +188,41 @@ cycle_merge_flat(CycleState *t, const CycleFlat *f)
 		before = sketch_total(&t->done);
 		sk = sketch_merge_flat(&t->done, sk, end, TYPNAME);
 		if (sketch_total(&t->done) - before != f->closed)
-			cycle_corrupt("Its sketch of closed deals does not count them.");
+			hb_invalid(TYPNAME, "Its sketch of closed deals does not count them.");
 		before = sketch_total(&t->censored);
 		sk = sketch_merge_flat(&t->censored, sk, end, TYPNAME);
 		if (sketch_total(&t->censored) - before != f->open)
-			cycle_corrupt("Its sketch of open deals does not count them.");
+			hb_invalid(TYPNAME, "Its sketch of open deals does not count them.");
 		if (sk != end)
-			cycle_corrupt("Unexpected bytes after its sketches.");
+			hb_invalid(TYPNAME, "Unexpected bytes after its sketches.");
 	}
 }
 
-static CycleFlat *
+static const CycleFlat *
 cycle_flat(Datum d)
 {
-	return (CycleFlat *) PG_DETOAST_DATUM(d);
+	return (const CycleFlat *) hb_summary_check(d, &cycle_family);
 }
 
-static pg_attribute_always_inline CycleState *
-cycle_state(FunctionCallInfo fcinfo)
+static ExpandedObjectHeader *
+cycle_from_flat(MemoryContext cxt, const HbHeader *h)
 {
-	CycleState *t = (CycleState *) hb_rw_state(fcinfo, &cycle_methods);
-	CycleFlat  *f;
+	CycleState *t = cycle_new(cxt, h ? h->flags : 0);
 
-	if (t != NULL)
-		return t;
-	if (PG_ARGISNULL(0))		/* called by hand without a state */
-		return cycle_new(CurrentMemoryContext, 0);
-	f = cycle_flat(PG_GETARG_DATUM(0));
-	t = cycle_new(hb_state_home(fcinfo, VARSIZE(f), (uint64) f->closed + f->open + f->skipped), f->hdr.flags);
-	cycle_merge_flat(t, f);
-	t->flags = f->hdr.flags & CYCLE_MEAN_ONLY;
-	return t;
+	if (h != NULL)
+		cycle_merge_flat(t, (const CycleFlat *) h);
+	return &t->hdr;
 }
+
+static uint64
+cycle_rows(const HbHeader *h)
+{
+	const CycleFlat *f = (const CycleFlat *) h;
+
+	return (uint64) f->closed + f->open + f->skipped;
+}
+
+#define cycle_state(fcinfo) ((CycleState *) hb_state(fcinfo, &cycle_family))
 
 /* ---------- adding deals ---------- */
 
@@ -430,7 +443,7 @@ cycle_combine(PG_FUNCTION_ARGS)
 
 typedef struct CycleRead
 {
-	CycleFlat  *f;
+	const CycleFlat *f;
 	int128		sum;
 	const char *sk;
 	const char *end;
@@ -489,35 +502,19 @@ cycle_mean(PG_FUNCTION_ARGS)
 	PG_RETURN_INTERVAL_P(us_interval((int64) q));
 }
 
-PG_FUNCTION_INFO_V1(cycle_closed_deals);
-Datum
-cycle_closed_deals(PG_FUNCTION_ARGS)
-{
-	CycleRead	r;
+/* closed_deals(), open_deals(), skipped(): one count of the summary. */
+#define CYCLE_COUNT_FUNCTION(fn, field) \
+	PG_FUNCTION_INFO_V1(fn); \
+	Datum fn(PG_FUNCTION_ARGS) \
+	{ \
+		CycleRead	r; \
+		cycle_read(fcinfo, 0, &r); \
+		PG_RETURN_INT64(r.f->field); \
+	}
 
-	cycle_read(fcinfo, 0, &r);
-	PG_RETURN_INT64(r.f->closed);
-}
-
-PG_FUNCTION_INFO_V1(cycle_open_deals);
-Datum
-cycle_open_deals(PG_FUNCTION_ARGS)
-{
-	CycleRead	r;
-
-	cycle_read(fcinfo, 0, &r);
-	PG_RETURN_INT64(r.f->open);
-}
-
-PG_FUNCTION_INFO_V1(cycle_skipped);
-Datum
-cycle_skipped(PG_FUNCTION_ARGS)
-{
-	CycleRead	r;
-
-	cycle_read(fcinfo, 0, &r);
-	PG_RETURN_INT64(r.f->skipped);
-}
+CYCLE_COUNT_FUNCTION(cycle_closed_deals, closed)
+CYCLE_COUNT_FUNCTION(cycle_open_deals, open)
+CYCLE_COUNT_FUNCTION(cycle_skipped, skipped)
 
 /* Both sketches decoded; ERROR for a mean-only summary. */
 static void
@@ -534,7 +531,7 @@ cycle_views(const CycleRead *r, SketchView *done, SketchView *cens)
 	p = sketch_view(done, r->sk, r->end, TYPNAME);
 	p = sketch_view(cens, p, r->end, TYPNAME);
 	if (p != r->end || done->total != r->f->closed || cens->total != r->f->open)
-		cycle_corrupt("Its sketches do not count its deals.");
+		hb_invalid(TYPNAME, "Its sketches do not count its deals.");
 }
 
 
@@ -737,18 +734,16 @@ text_int128(HbTextReader *r, const char *s)
 /* Builds a checked, canonical flat summary from its parts. */
 static Datum
 cycle_from_parts(int64 closed, int64 open, int64 skipped, int128 sum, int64 sum_days, bool mean_only,
-				 const char *sk, int len, int errcode_)
+				 const char *sk, int len)
 {
 	CycleState *t = cycle_new(CurrentMemoryContext, mean_only ? CYCLE_MEAN_ONLY : 0);
 	const char *p = sk,
 			   *end = sk + len;
 
 	if (closed < 0 || open < 0 || skipped < 0)
-		ereport(ERROR, (errcode(errcode_), errmsg("invalid %s value", TYPNAME),
-						errdetail("Counts must be non-negative.")));
+		hb_invalid(TYPNAME, "Counts must be non-negative.");
 	if (!cycle_sum_fits(closed, sum, sum_days))
-		ereport(ERROR, (errcode(errcode_), errmsg("invalid %s value", TYPNAME),
-						errdetail("The sum of durations must be 0 without closed deals, never negative, at most the closed deals times the longest interval, and hold its sum of days.")));
+		hb_invalid(TYPNAME, "The sum of durations must be 0 without closed deals, never negative, at most the closed deals times the longest interval, and hold its sum of days.");
 	t->closed = closed;
 	t->open = open;
 	t->skipped = skipped;
@@ -759,9 +754,10 @@ cycle_from_parts(int64 closed, int64 open, int64 skipped, int128 sum, int64 sum_
 		p = sketch_merge_flat(&t->done, p, end, TYPNAME);
 		p = sketch_merge_flat(&t->censored, p, end, TYPNAME);
 		if (p != end || sketch_total(&t->done) != closed || sketch_total(&t->censored) != open)
-			ereport(ERROR, (errcode(errcode_), errmsg("invalid %s value", TYPNAME),
-							errdetail("The sketches must count the closed and the open deals, and nothing else.")));
+			hb_invalid(TYPNAME, "The sketches must count the closed and the open deals, and nothing else.");
 	}
+	else if (len != 0)
+		hb_invalid(TYPNAME, "A summary without sketches carries sketch bytes.");
 	return PointerGetDatum(PG_DETOAST_DATUM(cycle_result(t)));
 }
 
@@ -810,8 +806,7 @@ cycle_summary_in_checked(PG_FUNCTION_ARGS)
 	hb_text_end(&r);
 	if (sk != NULL)
 		bytes = hb_unbase64(&r, sk, &len);
-	PG_RETURN_DATUM(cycle_from_parts(closed, open, skipped, sum, sum_days, sk == NULL, bytes, len,
-									 ERRCODE_INVALID_TEXT_REPRESENTATION));
+	PG_RETURN_DATUM(cycle_from_parts(closed, open, skipped, sum, sum_days, sk == NULL, bytes, len));
 }
 HB_INPUT_FUNCTION(cycle_summary_in, cycle_summary_in_checked, ERRCODE_INVALID_TEXT_REPRESENTATION)
 
@@ -851,30 +846,18 @@ cycle_summary_recv_checked(PG_FUNCTION_ARGS)
 	const char *sk;
 
 	hb_recv_header(buf, HB_KIND_CYCLE, TYPNAME);
-	if (buf->cursor >= buf->len)
-		(void) hb_recv_int64(buf, TYPNAME); /* reports truncation */
-	mode = pq_getmsgbyte(buf);
+	mode = hb_recv_byte(buf, TYPNAME);
 	if (mode != 0 && mode != CYCLE_MEAN_ONLY)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", TYPNAME),
-				 errdetail("Unknown flags %d.", mode)));
+		hb_invalid(TYPNAME, "It has unknown flags %d.", mode);
 	closed = hb_recv_int64(buf, TYPNAME);
 	open = hb_recv_int64(buf, TYPNAME);
 	skipped = hb_recv_int64(buf, TYPNAME);
 	sum_days = hb_recv_int64(buf, TYPNAME);
 	hi = hb_recv_int64(buf, TYPNAME);
 	lo = hb_recv_int64(buf, TYPNAME);
-	sk = buf->data + buf->cursor;
-	len = buf->len - buf->cursor;
-	buf->cursor = buf->len;		/* the sketches: the rest */
-	if (mode != 0 && len != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", TYPNAME),
-				 errdetail("A summary without sketches carries sketch bytes.")));
+	sk = hb_recv_rest(buf, &len);	/* the sketches */
 	PG_RETURN_DATUM(cycle_from_parts(closed, open, skipped,
 									 (int128) (((uint128) (uint64) hi << 64) | (uint64) lo), sum_days,
-									 mode != 0, sk, len, ERRCODE_INVALID_BINARY_REPRESENTATION));
+									 mode != 0, sk, len));
 }
 HB_INPUT_FUNCTION(cycle_summary_recv, cycle_summary_recv_checked, ERRCODE_INVALID_BINARY_REPRESENTATION)

@@ -28,17 +28,22 @@ CREATE TYPE cycle_summary (
 
 COMMENT ON TYPE cycle_summary IS
     'Sales-cycle durations: closed, open (censored) and skipped deals, the exact sum of closed durations, and sketches for percentiles and Kaplan-Meier survival';
-COMMENT ON FUNCTION cycle_summary_in(cstring) IS 'Reads a cycle_summary from its JSON text form';
-COMMENT ON FUNCTION cycle_summary_out(cycle_summary) IS 'Writes a cycle_summary as JSON text, sketches in base64';
-COMMENT ON FUNCTION cycle_summary_recv(internal) IS 'Reads a cycle_summary in binary form';
-COMMENT ON FUNCTION cycle_summary_send(cycle_summary) IS 'Writes a cycle_summary in binary form';
+COMMENT ON FUNCTION cycle_summary_in(cstring) IS
+    'Reads a cycle_summary from its JSON text form';
+COMMENT ON FUNCTION cycle_summary_out(cycle_summary) IS
+    'Writes a cycle_summary as JSON text, sketches in base64';
+COMMENT ON FUNCTION cycle_summary_recv(internal) IS
+    'Reads a cycle_summary in binary form';
+COMMENT ON FUNCTION cycle_summary_send(cycle_summary) IS
+    'Writes a cycle_summary in binary form';
 
 -- Aggregate support.
 CREATE FUNCTION cycle_trans(cycle_summary, timestamptz, timestamptz) RETURNS cycle_summary
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION cycle_trans(cycle_summary, date, date) RETURNS cycle_summary
     AS 'MODULE_PATHNAME', 'cycle_trans_date' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
-CREATE FUNCTION cycle_trans(cycle_summary, timestamptz, timestamptz, timestamptz) RETURNS cycle_summary
+CREATE FUNCTION cycle_trans(cycle_summary, timestamptz, timestamptz, timestamptz)
+    RETURNS cycle_summary
     AS 'MODULE_PATHNAME', 'cycle_trans_asof' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 CREATE FUNCTION cycle_trans(cycle_summary, date, date, date) RETURNS cycle_summary
     AS 'MODULE_PATHNAME', 'cycle_trans_date_asof' LANGUAGE C IMMUTABLE PARALLEL SAFE;
@@ -90,8 +95,10 @@ COMMENT ON FUNCTION median(cycle_summary) IS
     'Median cycle of closed deals, within 0.4% or a second';
 COMMENT ON FUNCTION percentile(cycle_summary, double precision) IS
     'Cycle of closed deals at percentile p (as percentile_disc), within 0.4% or a second';
-COMMENT ON FUNCTION closed_deals(cycle_summary) IS 'Deals closed (won or lost) in the summary';
-COMMENT ON FUNCTION open_deals(cycle_summary) IS 'Deals still open at as_of (censored)';
+COMMENT ON FUNCTION closed_deals(cycle_summary) IS
+    'Deals closed (won or lost) in the summary';
+COMMENT ON FUNCTION open_deals(cycle_summary) IS
+    'Deals still open at as_of (censored)';
 COMMENT ON FUNCTION skipped(cycle_summary) IS
     'Rows left out of every figure: closed before opened, or with an infinite timestamp';
 COMMENT ON FUNCTION survival_median(cycle_summary) IS
@@ -101,62 +108,103 @@ COMMENT ON FUNCTION survival_percentile(cycle_summary, double precision) IS
 COMMENT ON FUNCTION close_probability(cycle_summary, interval) IS
     'Kaplan-Meier probability that a deal closes within the given time: 1 - S(within)';
 
--- Aggregates.  SSPACE: what a grown state takes (two sketches: about 16 kB);
--- avg_cycle keeps counts and a sum only.
+-- Aggregates.  A full summary keeps two sketches; avg_cycle keeps counts and
+-- a sum only (mean-only: cheaper, and exactly invertible).  Their empty
+-- summaries:
+-- @CYCLE_EMPTY@ = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}'
+-- @CYCLE_MEAN_ONLY_EMPTY@ = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":null}'
+-- SSPACE: what a grown state with sketches takes (about 16 kB):
+-- @CYCLE_STATE_SIZE@ = 16384
 CREATE AGGREGATE cycle_agg(opened timestamptz, closed timestamptz) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = @CYCLE_EMPTY@,
+    SSPACE = @CYCLE_STATE_SIZE@,
     PARALLEL = SAFE
 );
+
 CREATE AGGREGATE cycle_agg(opened date, closed date) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = @CYCLE_EMPTY@,
+    SSPACE = @CYCLE_STATE_SIZE@,
     PARALLEL = SAFE
 );
+
 CREATE AGGREGATE cycle_agg(opened timestamptz, closed timestamptz, as_of timestamptz) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = @CYCLE_EMPTY@,
+    SSPACE = @CYCLE_STATE_SIZE@,
     PARALLEL = SAFE
 );
+
 CREATE AGGREGATE cycle_agg(opened date, closed date, as_of date) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = @CYCLE_EMPTY@,
+    SSPACE = @CYCLE_STATE_SIZE@,
     PARALLEL = SAFE
 );
+
 CREATE AGGREGATE rollup(cycle_summary) (
-    SFUNC = cycle_combine, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
+    SFUNC = cycle_combine,
+    STYPE = cycle_summary,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = @CYCLE_EMPTY@,
+    SSPACE = @CYCLE_STATE_SIZE@,
     PARALLEL = SAFE
 );
+
 CREATE AGGREGATE avg_cycle(opened timestamptz, closed timestamptz) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, FINALFUNC = mean, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":null}',
-    MSFUNC = cycle_trans, MINVFUNC = cycle_inv, MSTYPE = cycle_summary, MFINALFUNC = mean,
-    MINITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":null}',
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    FINALFUNC = mean,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = @CYCLE_MEAN_ONLY_EMPTY@,
+    MSFUNC = cycle_trans,
+    MINVFUNC = cycle_inv,
+    MSTYPE = cycle_summary,
+    MFINALFUNC = mean,
+    MINITCOND = @CYCLE_MEAN_ONLY_EMPTY@,
     PARALLEL = SAFE
 );
+
 CREATE AGGREGATE avg_cycle(opened date, closed date) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, FINALFUNC = mean, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":null}',
-    MSFUNC = cycle_trans, MINVFUNC = cycle_inv, MSTYPE = cycle_summary, MFINALFUNC = mean,
-    MINITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":null}',
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    FINALFUNC = mean,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = @CYCLE_MEAN_ONLY_EMPTY@,
+    MSFUNC = cycle_trans,
+    MINVFUNC = cycle_inv,
+    MSTYPE = cycle_summary,
+    MFINALFUNC = mean,
+    MINITCOND = @CYCLE_MEAN_ONLY_EMPTY@,
     PARALLEL = SAFE
 );
+
 CREATE AGGREGATE median_cycle(opened timestamptz, closed timestamptz) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, FINALFUNC = median, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    FINALFUNC = median,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = @CYCLE_EMPTY@,
+    SSPACE = @CYCLE_STATE_SIZE@,
     PARALLEL = SAFE
 );
+
 CREATE AGGREGATE median_cycle(opened date, closed date) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, FINALFUNC = median, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    FINALFUNC = median,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = @CYCLE_EMPTY@,
+    SSPACE = @CYCLE_STATE_SIZE@,
     PARALLEL = SAFE
 );
 
@@ -168,7 +216,8 @@ COMMENT ON AGGREGATE cycle_agg(timestamptz, timestamptz, timestamptz) IS
     'Summarises cycles as they stood at as_of: deals open then (closed NULL or later) are censored at their age; deals opened later are ignored';
 COMMENT ON AGGREGATE cycle_agg(date, date, date) IS
     'Summarises cycles in whole days as they stood at as_of, open deals censored';
-COMMENT ON AGGREGATE rollup(cycle_summary) IS 'Merges cycle summaries';
+COMMENT ON AGGREGATE rollup(cycle_summary) IS
+    'Merges cycle summaries';
 COMMENT ON AGGREGATE avg_cycle(timestamptz, timestamptz) IS
     'Mean cycle of closed deals, as avg(closed - opened); also a moving window aggregate';
 COMMENT ON AGGREGATE avg_cycle(date, date) IS

@@ -22,21 +22,30 @@ typedef struct FunnelSummary
 	int64		furthest[MAX_STAGES];	/* deals whose furthest stage is i + 1 */
 } FunnelSummary;
 
-#define FUNNEL_SIZE sizeof(FunnelSummary)
+static const HbFamily funnel_family = {
+	.typname = TYPNAME,
+	.kind = HB_KIND_FUNNEL,
+	.fixed_size = sizeof(FunnelSummary),
+};
 
-static FunnelSummary *
-funnel_arg(FunctionCallInfo fcinfo, int n)
+/* ERROR unless every stage count is non-negative. */
+static void
+funnel_validate(const FunnelSummary *s)
 {
-	FunnelSummary *s = (FunnelSummary *) PG_DETOAST_DATUM(PG_GETARG_DATUM(n));
 	int			k;
 
-	hb_check_header(&s->hdr, FUNNEL_SIZE, HB_KIND_FUNNEL, TYPNAME);
 	for (k = 0; k < MAX_STAGES; k++)
 		if (s->furthest[k] < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_DATA_CORRUPTED),
-					 errmsg("invalid %s value", TYPNAME),
-					 errdetail("A stage count is negative.")));
+			hb_invalid(TYPNAME, "A stage count is negative.");
+}
+
+/* A stored or passed-in summary, checked. */
+static const FunnelSummary *
+funnel_arg(FunctionCallInfo fcinfo, int n)
+{
+	const FunnelSummary *s = (const FunnelSummary *) hb_summary_check(PG_GETARG_DATUM(n), &funnel_family);
+
+	funnel_validate(s);
 	return s;
 }
 
@@ -44,13 +53,13 @@ funnel_arg(FunctionCallInfo fcinfo, int n)
 static FunnelSummary *
 funnel_state(FunctionCallInfo fcinfo)
 {
-	FunnelSummary *s,
-			   *c;
+	const FunnelSummary *s;
+	FunnelSummary *c;
 
 	if (hb_in_aggregate(fcinfo))
 		return (FunnelSummary *) PG_GETARG_POINTER(0);
 	s = funnel_arg(fcinfo, 0);
-	c = hb_summary_alloc(FUNNEL_SIZE, HB_KIND_FUNNEL);
+	c = hb_summary_alloc(sizeof(FunnelSummary), HB_KIND_FUNNEL);
 	memcpy(c->furthest, s->furthest, sizeof(c->furthest));
 	return c;
 }
@@ -76,7 +85,7 @@ Datum
 funnel_combine(PG_FUNCTION_ARGS)
 {
 	FunnelSummary *s = funnel_state(fcinfo);
-	FunnelSummary *o = funnel_arg(fcinfo, 1);
+	const FunnelSummary *o = funnel_arg(fcinfo, 1);
 	int			k;
 
 	for (k = 0; k < MAX_STAGES; k++)
@@ -89,7 +98,7 @@ PG_FUNCTION_INFO_V1(funnel_stages);
 Datum
 funnel_stages(PG_FUNCTION_ARGS)
 {
-	FunnelSummary *s = funnel_arg(fcinfo, 0);
+	const FunnelSummary *s = funnel_arg(fcinfo, 0);
 	ReturnSetInfo *rsinfo = (ReturnSetInfo *) fcinfo->resultinfo;
 	int64		reached[MAX_STAGES];
 	int			last = -1,
@@ -123,7 +132,7 @@ PG_FUNCTION_INFO_V1(funnel_summary_out);
 Datum
 funnel_summary_out(PG_FUNCTION_ARGS)
 {
-	FunnelSummary *s = funnel_arg(fcinfo, 0);
+	const FunnelSummary *s = funnel_arg(fcinfo, 0);
 	StringInfoData list,
 				buf;
 	int			last = -1,
@@ -148,7 +157,7 @@ funnel_summary_in_checked(PG_FUNCTION_ARGS)
 	char	   *list,
 			   *p,
 			   *end;
-	FunnelSummary *s = hb_summary_alloc(FUNNEL_SIZE, HB_KIND_FUNNEL);
+	FunnelSummary *s = hb_summary_alloc(sizeof(FunnelSummary), HB_KIND_FUNNEL);
 	int			k = 0;
 
 	hb_text_begin(&r, PG_GETARG_CSTRING(0), TYPNAME);
@@ -181,7 +190,7 @@ PG_FUNCTION_INFO_V1(funnel_summary_send);
 Datum
 funnel_summary_send(PG_FUNCTION_ARGS)
 {
-	FunnelSummary *s = funnel_arg(fcinfo, 0);
+	const FunnelSummary *s = funnel_arg(fcinfo, 0);
 	StringInfoData buf;
 	int			k;
 
@@ -196,20 +205,14 @@ static Datum
 funnel_summary_recv_checked(PG_FUNCTION_ARGS)
 {
 	StringInfo	buf = (StringInfo) PG_GETARG_POINTER(0);
-	FunnelSummary *s = hb_summary_alloc(FUNNEL_SIZE, HB_KIND_FUNNEL);
+	FunnelSummary *s = hb_summary_alloc(sizeof(FunnelSummary), HB_KIND_FUNNEL);
 	int			k;
 
 	hb_recv_header(buf, HB_KIND_FUNNEL, TYPNAME);
 	for (k = 0; k < MAX_STAGES; k++)
-	{
 		s->furthest[k] = hb_recv_int64(buf, TYPNAME);
-		if (s->furthest[k] < 0)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid binary %s value", TYPNAME),
-					 errdetail("A stage count is negative.")));
-	}
 	hb_recv_end(buf, TYPNAME);
+	funnel_validate(s);
 	PG_RETURN_POINTER(s);
 }
 HB_INPUT_FUNCTION(funnel_summary_recv, funnel_summary_recv_checked, ERRCODE_INVALID_BINARY_REPRESENTATION)

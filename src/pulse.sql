@@ -7,7 +7,8 @@
 -- ---------------------------------------------------------------------------
 
 CREATE FUNCTION pulse_column(deals regclass, col name, param text, allowed regtype[])
-    RETURNS regtype LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
+    RETURNS regtype
+    LANGUAGE plpgsql STABLE PARALLEL SAFE AS $$
 DECLARE
     t pg_catalog.regtype;
 BEGIN
@@ -28,18 +29,16 @@ BEGIN
     END IF;
     RETURN t;
 END $$;
-COMMENT ON FUNCTION pulse_column(regclass, name, text, regtype[]) IS
-    'Helper of pulse(): the type of a column, or an ERROR naming the column and the parameter to set';
 
 CREATE FUNCTION pulse(deals regclass, granularity text DEFAULT 'month',
-                      opened_at name DEFAULT 'opened_at', closed_at name DEFAULT 'closed_at',
-                      won name DEFAULT 'won', amount name DEFAULT 'amount',
-                      customer_id name DEFAULT 'customer_id', as_of timestamptz DEFAULT pg_catalog.now())
+        opened_at name DEFAULT 'opened_at', closed_at name DEFAULT 'closed_at',
+        won name DEFAULT 'won', amount name DEFAULT 'amount',
+        customer_id name DEFAULT 'customer_id', as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS TABLE (period date, deals_opened bigint, deals_closed bigint, deals_won bigint,
-                   conversion_rate double precision, conversion_lower double precision,
-                   conversion_upper double precision, avg_ticket numeric, median_ticket numeric,
-                   mean_cycle interval, survival_median_cycle interval, retention_rate double precision,
-                   conversion_z double precision, alert text)
+        conversion_rate double precision, conversion_lower double precision,
+        conversion_upper double precision, mean_ticket numeric, median_ticket numeric,
+        mean_cycle interval, survival_median_cycle interval, retention_rate double precision,
+        conversion_z double precision, alert text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER PARALLEL SAFE AS $$
 DECLARE
     times pg_catalog.regtype[] := '{pg_catalog.date, pg_catalog.timestamp, pg_catalog.timestamptz}';
@@ -86,7 +85,7 @@ BEGIN
                              LEFT JOIN opened op ON op.p OPERATOR(pg_catalog.=) ps.p
                              LEFT JOIN closed cl ON cl.p OPERATOR(pg_catalog.=) ps.p
                              LEFT JOIN ret ON ret.p OPERATOR(pg_catalog.=) ps.p),
-             z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, '{"version":1,"conversions":0,"trials":0}')) OVER (ORDER BY p) AS cz
+             z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, @CONVERSION_EMPTY@)) OVER (ORDER BY p) AS cz
                      FROM rows r)
         SELECT p, opened, closed, won, @extschema@.rate(cs), @extschema@.wilson_lower(cs), @extschema@.wilson_upper(cs),
                pg_catalog.round(@extschema@.mean(t), 2), @extschema@.median(t), @extschema@.mean(cy),
@@ -99,5 +98,8 @@ BEGIN
         opened_at, closed_at, won, amount, customer_id, deals)
     USING granularity, as_of, step;
 END $$;
+
+COMMENT ON FUNCTION pulse_column(regclass, name, text, regtype[]) IS
+    'Helper of pulse(): the type of a column, or an ERROR naming the column and the parameter to set';
 COMMENT ON FUNCTION pulse(regclass, text, name, name, name, name, name, timestamptz) IS
     'The sales heartbeat of a deals table, one row per period: volumes, win rate with its interval, ticket, cycle, retention and a conversion alert';

@@ -37,22 +37,22 @@ sketch_init(Sketch *s, MemoryContext cxt)
 	s->cxt = cxt;
 }
 
-/* Slots of a store: counts[k] is the count of bucket store_index(st, k). */
+/* Slots of a store: counts[k] is the count of bucket sketch_store_index(st, k). */
 static inline int32
-store_slots(const SketchStore *st)
+sketch_store_slots(const SketchStore *st)
 {
 	return st->nsparse < 0 ? st->len : st->nsparse;
 }
 
 static inline int32
-store_index(const SketchStore *st, int32 k)
+sketch_store_index(const SketchStore *st, int32 k)
 {
 	return st->nsparse < 0 ? st->offset + k : st->index[k];
 }
 
 /* A store's arrays for len slots: counts, then (sparse) the indexes. */
 static void
-store_alloc(Sketch *s, SketchStore *st, int32 len, bool sparse)
+sketch_store_alloc(Sketch *s, SketchStore *st, int32 len, bool sparse)
 {
 	Size		size = (sizeof(int64) + (sparse ? sizeof(int32) : 0)) * len;
 
@@ -64,7 +64,7 @@ store_alloc(Sketch *s, SketchStore *st, int32 len, bool sparse)
 
 /* A sparse store's buckets moved into its new, bigger arrays. */
 static void
-store_move_sparse(SketchStore *st, SketchStore *old)
+sketch_store_move_sparse(SketchStore *st, SketchStore *old)
 {
 	if (old->nsparse > 0)
 	{
@@ -77,24 +77,24 @@ store_move_sparse(SketchStore *st, SketchStore *old)
 
 /* Room for n buckets in a sparse store: a flat sketch about to be read in. */
 static void
-store_reserve_sparse(Sketch *s, SketchStore *st, uint64 n)
+sketch_store_reserve_sparse(Sketch *s, SketchStore *st, uint64 n)
 {
 	SketchStore old = *st;
 
 	if (st->nsparse < 0 || n <= (uint64) st->cap || n > SKETCH_SPARSE_MAX)
 		return;
-	store_alloc(s, st, (int32) n, true);
-	store_move_sparse(st, &old);
+	sketch_store_alloc(s, st, (int32) n, true);
+	sketch_store_move_sparse(st, &old);
 }
 
 /* Turn a sparse store dense over [lo, hi). */
 static void
-store_densify(Sketch *s, SketchStore *st, int32 lo, int32 hi)
+sketch_store_densify(Sketch *s, SketchStore *st, int32 lo, int32 hi)
 {
 	SketchStore old = *st;
 	int32		k;
 
-	store_alloc(s, st, hi - lo, false);
+	sketch_store_alloc(s, st, hi - lo, false);
 	st->offset = lo;
 	st->nsparse = -1;
 	for (k = 0; k < old.nsparse; k++)
@@ -110,7 +110,7 @@ store_densify(Sketch *s, SketchStore *st, int32 lo, int32 hi)
  * store grows toward i (by half its length at least).
  */
 int64 *
-store_slot(Sketch *s, SketchStore *st, int32 i)
+sketch_store_slot(Sketch *s, SketchStore *st, int32 i)
 {
 	int32		lo,
 				hi,
@@ -145,11 +145,11 @@ store_slot(Sketch *s, SketchStore *st, int32 i)
 				 (int64) (hi - lo) * sizeof(int64) <= (Size) newlen * (sizeof(int64) + sizeof(int32))) ||
 				st->nsparse >= SKETCH_SPARSE_MAX)
 			{
-				store_densify(s, st, lo, hi);
+				sketch_store_densify(s, st, lo, hi);
 				return &st->counts[i - st->offset];
 			}
-			store_alloc(s, st, newlen, true);
-			store_move_sparse(st, &old);
+			sketch_store_alloc(s, st, newlen, true);
+			sketch_store_move_sparse(st, &old);
 		}
 		memmove(&st->counts[a + 1], &st->counts[a], sizeof(int64) * (st->nsparse - a));
 		memmove(&st->index[a + 1], &st->index[a], sizeof(int32) * (st->nsparse - a));
@@ -169,7 +169,7 @@ store_slot(Sketch *s, SketchStore *st, int32 i)
 		/* grow toward the side that needed it */
 		if (i < st->offset)
 			lo = hi - newlen;
-		store_alloc(s, st, newlen, false);
+		sketch_store_alloc(s, st, newlen, false);
 		st->offset = lo;
 		memcpy(st->counts + (old.offset - lo), old.counts, sizeof(int64) * old.len);
 		pfree(old.counts);
@@ -178,21 +178,21 @@ store_slot(Sketch *s, SketchStore *st, int32 i)
 }
 
 static void
-store_merge(Sketch *dst, SketchStore *d, const SketchStore *src, const char *typname)
+sketch_store_merge(Sketch *dst, SketchStore *d, const SketchStore *src, const char *typname)
 {
 	int32		k;
 
-	for (k = 0; k < store_slots(src); k++)
+	for (k = 0; k < sketch_store_slots(src); k++)
 		if (src->counts[k] != 0)
-			sketch_store_add(dst, d, store_index(src, k), src->counts[k], typname);
+			sketch_store_add(dst, d, sketch_store_index(src, k), src->counts[k], typname);
 }
 
 void
 sketch_merge(Sketch *dst, const Sketch *src, const char *typname)
 {
 	dst->zeros = hb_count_add(dst->zeros, src->zeros, typname);
-	store_merge(dst, &dst->pos, &src->pos, typname);
-	store_merge(dst, &dst->neg, &src->neg, typname);
+	sketch_store_merge(dst, &dst->pos, &src->pos, typname);
+	sketch_store_merge(dst, &dst->neg, &src->neg, typname);
 }
 
 int64
@@ -201,128 +201,68 @@ sketch_total(const Sketch *s)
 	int64		t = s->zeros;
 	int32		k;
 
-	for (k = 0; k < store_slots(&s->pos); k++)
+	for (k = 0; k < sketch_store_slots(&s->pos); k++)
 		t += s->pos.counts[k];
-	for (k = 0; k < store_slots(&s->neg); k++)
+	for (k = 0; k < sketch_store_slots(&s->neg); k++)
 		t += s->neg.counts[k];
 	return t;
 }
 
-/* ---------- flat form: varints ---------- */
+/* ---------- flat form: varints (heartbeat.h) ---------- */
 
-static inline int
-varint_size(uint64 v)
-{
-	int			n = 1;
-
-	while (v >= 0x80)
-	{
-		v >>= 7;
-		n++;
-	}
-	return n;
-}
-
-static inline char *
-varint_put(char *p, uint64 v)
-{
-	while (v >= 0x80)
-	{
-		*p++ = (char) ((v & 0x7F) | 0x80);
-		v >>= 7;
-	}
-	*p++ = (char) v;
-	return p;
-}
-
-pg_noreturn static void
-sketch_corrupt(const char *typname, const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("invalid %s value", typname),
-			 errdetail("The percentile sketch is malformed: %s.", what)));
-}
-
+/* The sketch bytes at p, up to end: the next varint. */
 static inline const char *
-varint_get(const char *p, const char *end, uint64 *v, const char *typname)
+sketch_varint(const char *p, const char *end, uint64 *v, const char *typname)
 {
-	uint64		r = 0;
-	int			shift = 0;
-
-	for (;;)
-	{
-		uint8		b;
-
-		if (p >= end)
-			sketch_corrupt(typname, "it is truncated");
-		if (shift > 63)
-			sketch_corrupt(typname, "a number is too long");
-		b = (uint8) *p++;
-		r |= ((uint64) (b & 0x7F)) << shift;
-		if (!(b & 0x80))
-			break;
-		shift += 7;
-	}
-	*v = r;
+	p = hb_varint_get(p, end, v);
+	if (p == NULL)
+		hb_invalid(typname, "Its percentile sketch is truncated or holds a malformed number.");
 	return p;
-}
-
-static inline uint64
-zigzag(int64 v)
-{
-	return ((uint64) v << 1) ^ (uint64) (v >> 63);
-}
-
-static inline int64
-unzigzag(uint64 v)
-{
-	return (int64) (v >> 1) ^ -(int64) (v & 1);
 }
 
 /* Store layout: nbuckets, then (first index zigzag | gap - 1, count) pairs. */
 static Size
-store_flat_size(const SketchStore *st)
+sketch_store_flat_size(const SketchStore *st)
 {
 	Size		size = 0;
 	int64		n = 0;
 	int32		prev = 0;
 	int32		k;
 
-	for (k = 0; k < store_slots(st); k++)
+	for (k = 0; k < sketch_store_slots(st); k++)
 	{
-		int32		i = store_index(st, k);
+		int32		i = sketch_store_index(st, k);
 
 		if (st->counts[k] == 0)
 			continue;
-		size += varint_size(n == 0 ? zigzag(i) : (uint64) (i - prev - 1));
-		size += varint_size((uint64) st->counts[k]);
+		size += hb_varint_size(n == 0 ? hb_zigzag(i) : (uint64) (i - prev - 1));
+		size += hb_varint_size((uint64) st->counts[k]);
 		prev = i;
 		n++;
 	}
-	return size + varint_size((uint64) n);
+	return size + hb_varint_size((uint64) n);
 }
 
 static char *
-store_flatten(const SketchStore *st, char *p)
+sketch_store_flatten(const SketchStore *st, char *p)
 {
 	int64		n = 0;
 	int32		prev = 0;
 	int32		k;
 
-	for (k = 0; k < store_slots(st); k++)
+	for (k = 0; k < sketch_store_slots(st); k++)
 		if (st->counts[k] != 0)
 			n++;
-	p = varint_put(p, (uint64) n);
+	p = hb_varint_put(p, (uint64) n);
 	n = 0;
-	for (k = 0; k < store_slots(st); k++)
+	for (k = 0; k < sketch_store_slots(st); k++)
 	{
-		int32		i = store_index(st, k);
+		int32		i = sketch_store_index(st, k);
 
 		if (st->counts[k] == 0)
 			continue;
-		p = varint_put(p, n == 0 ? zigzag(i) : (uint64) (i - prev - 1));
-		p = varint_put(p, (uint64) st->counts[k]);
+		p = hb_varint_put(p, n == 0 ? hb_zigzag(i) : (uint64) (i - prev - 1));
+		p = hb_varint_put(p, (uint64) st->counts[k]);
 		prev = i;
 		n++;
 	}
@@ -332,15 +272,15 @@ store_flatten(const SketchStore *st, char *p)
 Size
 sketch_flat_size(const Sketch *s)
 {
-	return varint_size((uint64) s->zeros) + store_flat_size(&s->pos) + store_flat_size(&s->neg);
+	return hb_varint_size((uint64) s->zeros) + sketch_store_flat_size(&s->pos) + sketch_store_flat_size(&s->neg);
 }
 
 char *
 sketch_flatten(const Sketch *s, char *dst)
 {
-	dst = varint_put(dst, (uint64) s->zeros);
-	dst = store_flatten(&s->pos, dst);
-	return store_flatten(&s->neg, dst);
+	dst = hb_varint_put(dst, (uint64) s->zeros);
+	dst = sketch_store_flatten(&s->pos, dst);
+	return sketch_store_flatten(&s->neg, dst);
 }
 
 /*
@@ -350,7 +290,7 @@ sketch_flatten(const Sketch *s, char *dst)
 typedef void (*bucket_fn) (void *arg, int32 index, int64 count);
 
 static const char *
-store_walk(const char *p, const char *end, const char *typname, bucket_fn fn, void *arg)
+sketch_store_walk(const char *p, const char *end, const char *typname, bucket_fn fn, void *arg)
 {
 	uint64		n,
 				k,
@@ -360,70 +300,70 @@ store_walk(const char *p, const char *end, const char *typname, bucket_fn fn, vo
 	/* |x| is clamped to [1e-300, 1e300]: indexes stay within +-M * 1000 */
 	const int64 lim = (int64) SKETCH_BUCKETS_PER_OCTAVE * 1024;
 
-	p = varint_get(p, end, &n, typname);
+	p = sketch_varint(p, end, &n, typname);
 	if (n > (uint64) (end - p))
-		sketch_corrupt(typname, "the bucket count exceeds its bytes");
+		hb_invalid(typname, "Its percentile sketch has more buckets than bytes.");
 	for (k = 0; k < n; k++)
 	{
-		p = varint_get(p, end, &v, typname);
+		p = sketch_varint(p, end, &v, typname);
 		if (k == 0)
-			i = unzigzag(v);
+			i = hb_unzigzag(v);
 		else
 		{
 			if (v > (uint64) (2 * lim))
-				sketch_corrupt(typname, "a bucket index is out of range");
+				hb_invalid(typname, "Its percentile sketch has a bucket index out of range.");
 			i = i + 1 + (int64) v;
 		}
 		if (i < -lim || i > lim)
-			sketch_corrupt(typname, "a bucket index is out of range");
-		p = varint_get(p, end, &c, typname);
+			hb_invalid(typname, "Its percentile sketch has a bucket index out of range.");
+		p = sketch_varint(p, end, &c, typname);
 		if (c == 0 || c > (uint64) PG_INT64_MAX)
-			sketch_corrupt(typname, "a bucket count is out of range");
+			hb_invalid(typname, "Its percentile sketch has a bucket count out of range.");
 		fn(arg, (int32) i, (int64) c);
 	}
 	return p;
 }
 
-typedef struct MergeArg
+typedef struct SketchMergeArg
 {
 	Sketch	   *s;
 	SketchStore *st;
 	const char *typname;
-} MergeArg;
+} SketchMergeArg;
 
 static void
 merge_bucket(void *arg, int32 index, int64 count)
 {
-	MergeArg   *m = (MergeArg *) arg;
+	SketchMergeArg   *m = (SketchMergeArg *) arg;
 
 	sketch_store_add(m->s, m->st, index, count, m->typname);
 }
 
 /* Adds the flat store at p into st; returns its end. */
 static const char *
-store_merge_flat(MergeArg *m, SketchStore *st, const char *p, const char *end)
+sketch_store_merge_flat(SketchMergeArg *m, SketchStore *st, const char *p, const char *end)
 {
 	uint64		n;
 
 	/* a sparse store makes room for all the buckets at once */
-	(void) varint_get(p, end, &n, m->typname);
-	store_reserve_sparse(m->s, st, (uint64) Max(st->nsparse, 0) + n);
+	(void) sketch_varint(p, end, &n, m->typname);
+	sketch_store_reserve_sparse(m->s, st, (uint64) Max(st->nsparse, 0) + n);
 	m->st = st;
-	return store_walk(p, end, m->typname, merge_bucket, m);
+	return sketch_store_walk(p, end, m->typname, merge_bucket, m);
 }
 
 const char *
 sketch_merge_flat(Sketch *s, const char *p, const char *end, const char *typname)
 {
 	uint64		zeros;
-	MergeArg	m = {s, &s->pos, typname};
+	SketchMergeArg	m = {s, &s->pos, typname};
 
-	p = varint_get(p, end, &zeros, typname);
+	p = sketch_varint(p, end, &zeros, typname);
 	if (zeros > (uint64) PG_INT64_MAX)
-		sketch_corrupt(typname, "the zero count is out of range");
+		hb_invalid(typname, "Its percentile sketch has a zero count out of range.");
 	s->zeros = hb_count_add(s->zeros, (int64) zeros, typname);
-	p = store_merge_flat(&m, &s->pos, p, end);
-	return store_merge_flat(&m, &s->neg, p, end);
+	p = sketch_store_merge_flat(&m, &s->pos, p, end);
+	return sketch_store_merge_flat(&m, &s->neg, p, end);
 }
 
 typedef struct ViewArg
@@ -464,13 +404,13 @@ sketch_view(SketchView *v, const char *p, const char *end, const char *typname)
 	v->total = 0;
 	v->value = palloc(sizeof(double) * a.cap);
 	v->count = palloc(sizeof(int64) * a.cap);
-	p = varint_get(p, end, &zeros, typname);
+	p = sketch_varint(p, end, &zeros, typname);
 	if (zeros > (uint64) PG_INT64_MAX)
-		sketch_corrupt(typname, "the zero count is out of range");
-	p = store_walk(p, end, typname, view_bucket, &a);
+		hb_invalid(typname, "Its percentile sketch has a zero count out of range.");
+	p = sketch_store_walk(p, end, typname, view_bucket, &a);
 	npos = v->nbuckets;
 	a.sign = -1.0;
-	p = store_walk(p, end, typname, view_bucket, &a);
+	p = sketch_store_walk(p, end, typname, view_bucket, &a);
 	/* order: negatives (by |x| descending), zero, positives ascending */
 	{
 		int			nneg = v->nbuckets - npos;

@@ -63,7 +63,7 @@ typedef struct SketchView
 } SketchView;
 
 extern void sketch_init(Sketch *s, MemoryContext cxt);
-extern int64 *store_slot(Sketch *s, SketchStore *st, int32 i);
+extern int64 *sketch_store_slot(Sketch *s, SketchStore *st, int32 i);
 /*
  * Bucket of |x| > 0: floor(M * (exponent + fraction of significand)),
  * computed on the IEEE 754 bits in integers: M * exponent + the top of
@@ -99,7 +99,7 @@ sketch_store_add(Sketch *s, SketchStore *st, int32 i, int64 n, const char *typna
 	if (likely((uint32) (i - st->offset) < (uint32) st->len))
 		c = &st->counts[i - st->offset];
 	else
-		c = store_slot(s, st, i);
+		c = sketch_store_slot(s, st, i);
 	*c = hb_count_add(*c, n, typname);
 }
 

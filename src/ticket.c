@@ -39,17 +39,27 @@
 static Size ticket_get_flat_size(ExpandedObjectHeader *eohptr);
 static void ticket_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
 
+static ExpandedObjectHeader *ticket_from_flat(MemoryContext cxt, const HbHeader *f);
+static uint64 ticket_rows(const HbHeader *f);
+
 static const ExpandedObjectMethods ticket_methods = {
 	ticket_get_flat_size,
 	ticket_flatten_into
 };
 
-/* Set-up at library load (from _PG_init): the tables of decimal.h. */
-void
-ticket_init(void)
-{
-	hb_dec_init();
-}
+static const HbFamily ticket_family = {
+	.typname = TYPNAME,
+	.kind = HB_KIND_TICKET,
+	.fixed_size = TICKET_FLAT_FIXED,
+	.varsize = true,
+	.flags = TICKET_PARTS | TICKET_BIG,
+	.lacks = TICKET_PARTS,		/* mean-only: no sketch; sketch-only: no sums */
+	.nothing_left = TICKET_PARTS,
+	.merge_hint = "Build both with ticket_agg(amount), which keeps everything.",
+	.methods = &ticket_methods,
+	.from_flat = ticket_from_flat,
+	.rows = ticket_rows,
+};
 
 /* ---------- the expanded state ---------- */
 
@@ -66,18 +76,10 @@ ticket_state_new(MemoryContext cxt, uint16 flags)
 
 /* ---------- flat form ---------- */
 
-void
-ticket_corrupt(const char *what)
-{
-	ereport(ERROR,
-			(errcode(ERRCODE_DATA_CORRUPTED),
-			 errmsg("invalid %s value", TYPNAME),
-			 errdetail("%s", what)));
-}
-
 /*
- * Checks a flat summary's layout and locates its parts: the int128 values
- * (x) or numerics (nx), and the sketch bytes [*sk, *end).
+ * Checks the fields of a flat summary whose header hb_summary_check() took
+ * and locates its parts: the int128 values (x) or numerics (nx), and the
+ * sketch bytes [*sk, *end).
  */
 static void
 ticket_flat_parts(const TicketFlat *f, int128 *x, Numeric *nx, const char **sk, const char **end)
@@ -86,15 +88,9 @@ ticket_flat_parts(const TicketFlat *f, int128 *x, Numeric *nx, const char **sk, 
 	int			k,
 				n;
 
-	if (VARSIZE(f) < TICKET_FLAT_FIXED || f->hdr.kind != HB_KIND_TICKET)
-		ticket_corrupt("It is shorter than its header or of another family.");
-	hb_check_version(f->hdr.version, TYPNAME);
-	if ((f->hdr.flags & ~(TICKET_PARTS | TICKET_BIG)) ||
-		(f->hdr.flags & TICKET_PARTS) == TICKET_PARTS)
-		ticket_corrupt("It has unknown flags.");
 	if (f->deals < 0 || f->scale < 0 || f->scale > HB_NUMERIC_DSCALE_MAX || f->reserved != 0 ||
 		f->at_scale < 0 || f->at_scale > f->deals || (f->deals > 0) != (f->at_scale > 0))
-		ticket_corrupt("Its counts are inconsistent.");
+		hb_invalid(TYPNAME, "Its counts are inconsistent.");
 	*end = (const char *) f + VARSIZE(f);
 	n = ticket_nexact(f->hdr.flags);
 	for (k = 0; k < n; k++)
@@ -102,7 +98,7 @@ ticket_flat_parts(const TicketFlat *f, int128 *x, Numeric *nx, const char **sk, 
 		if (!(f->hdr.flags & TICKET_BIG))
 		{
 			if (*end - p < (long) sizeof(int128))
-				ticket_corrupt("It is truncated.");
+				hb_invalid(TYPNAME, "It is truncated.");
 			memcpy(&x[k], p, sizeof(int128));
 			p += sizeof(int128);
 		}
@@ -111,19 +107,19 @@ ticket_flat_parts(const TicketFlat *f, int128 *x, Numeric *nx, const char **sk, 
 			uint32		len;
 
 			if (*end - p < (long) VARHDRSZ)
-				ticket_corrupt("It is truncated.");
+				hb_invalid(TYPNAME, "It is truncated.");
 			len = VARSIZE(p);
 			if (len < VARHDRSZ + 2 || len > (uint32) (*end - p) || VARATT_IS_EXTENDED(p))
-				ticket_corrupt("A stored numeric is malformed.");
+				hb_invalid(TYPNAME, "A stored numeric is malformed.");
 			nx[k] = (Numeric) p;
 			p += MAXALIGN(len);
 			if (p > *end)
-				ticket_corrupt("It is truncated.");
+				hb_invalid(TYPNAME, "It is truncated.");
 		}
 	}
 	*sk = p;
 	if ((f->hdr.flags & TICKET_MEAN_ONLY) && p != *end)
-		ticket_corrupt("A mean-only summary carries extra bytes.");
+		hb_invalid(TYPNAME, "A mean-only summary carries extra bytes.");
 }
 
 static Size
@@ -187,11 +183,11 @@ ticket_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_s
 	Assert(p == (char *) result + allocated_size);
 }
 
-/* A flat summary from any datum of the type (detoasted / flattened). */
-static TicketFlat *
+/* A flat summary from any datum of the type, its header checked. */
+static const TicketFlat *
 ticket_flat(Datum d)
 {
-	return (TicketFlat *) PG_DETOAST_DATUM(d);
+	return (const TicketFlat *) hb_summary_check(d, &ticket_family);
 }
 
 /* Merge a flat summary into a state. */
@@ -211,14 +207,7 @@ ticket_merge_flat(TicketState *t, const TicketFlat *f)
 			(void) sketch_merge_flat(&t->sketch, sk, end, TYPNAME);	/* validates */
 		return;
 	}
-	/* the merge keeps what both sides have */
-	t->flags |= f->hdr.flags & TICKET_PARTS;
-	if ((t->flags & TICKET_PARTS) == TICKET_PARTS)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("cannot merge a mean-only ticket_summary with a sketch-only one"),
-				 errdetail("The first keeps no percentiles, the second no sum: nothing would be left."),
-				 errhint("Build both with ticket_agg(amount), which keeps everything.")));
+	t->flags = hb_merge_flags(&ticket_family, t->flags, t->deals == 0, f->hdr.flags, false);
 
 	ticket_merge_exact(t, f, x, nx);
 
@@ -229,38 +218,28 @@ ticket_merge_flat(TicketState *t, const TicketFlat *f)
 			elog(ERROR, "ticket_summary: a summary without sketch reached a sketch merge");
 		(void) sketch_merge_flat(&t->sketch, sk, end, TYPNAME);
 		if (sketch_total(&t->sketch) - before != f->deals)
-			ticket_corrupt("Its sketch does not count its deals.");
+			hb_invalid(TYPNAME, "Its sketch does not count its deals.");
 	}
 	t->deals = hb_count_add(t->deals, f->deals, TYPNAME);
 }
 
-/* A fresh state holding a flat summary. */
-static TicketState *
-ticket_state_from_flat(const TicketFlat *f, MemoryContext cxt)
+static ExpandedObjectHeader *
+ticket_from_flat(MemoryContext cxt, const HbHeader *h)
 {
-	TicketState *t = ticket_state_new(cxt, f->hdr.flags);
+	TicketState *t = ticket_state_new(cxt, h ? h->flags : 0);
 
-	ticket_merge_flat(t, f);
-	t->flags = f->hdr.flags & TICKET_PARTS;
-	return t;
+	if (h != NULL)
+		ticket_merge_flat(t, (const TicketFlat *) h);
+	return &t->hdr;
 }
 
-/*
- * The state to update: argument 0 itself when the executor passes our own
- * read-write expanded object, else one read from the flat argument 0, where
- * hb_state_home() says (see heartbeat.h).  Return it with hb_state_return().
- */
-static pg_attribute_always_inline TicketState *
-ticket_state(FunctionCallInfo fcinfo)
+static uint64
+ticket_rows(const HbHeader *h)
 {
-	TicketState *t = (TicketState *) hb_rw_state(fcinfo, &ticket_methods);
-	TicketFlat *f;
-
-	if (t != NULL)
-		return t;
-	f = ticket_flat(PG_GETARG_DATUM(0));
-	return ticket_state_from_flat(f, hb_state_home(fcinfo, VARSIZE(f), (uint64) f->deals));
+	return (uint64) ((const TicketFlat *) h)->deals;
 }
+
+#define ticket_state(fcinfo) ((TicketState *) hb_state(fcinfo, &ticket_family))
 
 /* ---------- adding one amount ---------- */
 
@@ -466,19 +445,18 @@ ticket_summary_out(PG_FUNCTION_ARGS)
  */
 static Datum
 ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, uint16 parts,
-				  const char *sketch, int sketch_len, int errcode_)
+				  const char *sketch, int sketch_len)
 {
 	TicketState *t;
 	Sketch		probe;
 	int			k;
 
-#define BAD(...) ereport(ERROR, (errcode(errcode_), errmsg("invalid %s value", TYPNAME), errdetail(__VA_ARGS__)))
 	if (deals < 0)
-		BAD("The number of deals is negative.");
+		hb_invalid(TYPNAME, "The number of deals is negative.");
 	if (scale < 0 || scale > HB_NUMERIC_DSCALE_MAX)
-		BAD("The scale must be between 0 and %d.", HB_NUMERIC_DSCALE_MAX);
+		hb_invalid(TYPNAME, "The scale must be between 0 and %d.", HB_NUMERIC_DSCALE_MAX);
 	if (deals == 0 ? at_scale != 0 : (at_scale < 1 || at_scale > deals))
-		BAD("at_scale must be between 1 and the number of deals (0 without deals).");
+		hb_invalid(TYPNAME, "at_scale must be between 1 and the number of deals (0 without deals).");
 	t = ticket_state_new(CurrentMemoryContext, parts);
 	t->deals = deals;
 	t->scale = (int32) scale;
@@ -491,17 +469,17 @@ ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, uint16 
 		if (deals == 0)
 		{
 			if (nx[k] != NULL && hb_numeric_cmp(nx[k], int64_to_numeric(0)) != 0)
-				BAD("A summary without deals has no sum, smallest or largest.");
+				hb_invalid(TYPNAME, "A summary without deals has no sum, smallest or largest.");
 			ticket_set_numeric(t, k, int64_to_numeric(0));
 			continue;
 		}
 		if (nx[k] == NULL)
-			BAD("\"%s\" is missing.", ticket_exact_keys[k]);
+			hb_invalid(TYPNAME, "\"%s\" is missing.", ticket_exact_keys[k]);
 		hb_dec_parts((struct varlena *) nx[k], &np);
 		if (np.special)
-			BAD("\"%s\" must be a finite number.", ticket_exact_keys[k]);
+			hb_invalid(TYPNAME, "\"%s\" must be a finite number.", ticket_exact_keys[k]);
 		if (np.dscale > ticket_exact_scale(t->scale, k))
-			BAD("\"%s\" has more decimals than the scale allows.", ticket_exact_keys[k]);
+			hb_invalid(TYPNAME, "\"%s\" has more decimals than the scale allows.", ticket_exact_keys[k]);
 		ticket_set_numeric(t, k, nx[k]);
 	}
 	if (ticket_nexact(parts) == NEXACT && deals > 0)
@@ -512,20 +490,19 @@ ticket_from_parts(int64 deals, int64 scale, int64 at_scale, Numeric *nx, uint16 
 
 		if (hb_numeric_cmp(lo, hi) > 0 ||
 			hb_numeric_cmp(t->nx[X_SUM], hb_numeric_mul(lo, n)) < 0 || hb_numeric_cmp(t->nx[X_SUM], hb_numeric_mul(hi, n)) > 0)
-			BAD("The sum must lie between deals * smallest and deals * largest, and smallest <= largest.");
+			hb_invalid(TYPNAME, "The sum must lie between deals * smallest and deals * largest, and smallest <= largest.");
 		if (hb_numeric_cmp(t->nx[X_SUMSQ], int64_to_numeric(0)) < 0)
-			BAD("The sum of squares is negative.");
+			hb_invalid(TYPNAME, "The sum of squares is negative.");
 	}
 	if (TICKET_HAS_SKETCH(parts))
 	{
 		sketch_init(&probe, CurrentMemoryContext);
 		if (sketch_merge_flat(&probe, sketch, sketch + sketch_len, TYPNAME) != sketch + sketch_len)
-			BAD("The sketch has trailing bytes.");
+			hb_invalid(TYPNAME, "The sketch has trailing bytes.");
 		if (sketch_total(&probe) != deals)
-			BAD("The sketch counts %lld amounts, not %lld.", (long long) sketch_total(&probe), (long long) deals);
+			hb_invalid(TYPNAME, "The sketch counts %lld amounts, not %lld.", (long long) sketch_total(&probe), (long long) deals);
 		sketch_merge(&t->sketch, &probe, TYPNAME);
 	}
-#undef BAD
 	/* detoasting an expanded object flattens it: the canonical bytes */
 	return PointerGetDatum(PG_DETOAST_DATUM(EOHPGetRWDatum(&t->hdr)));
 }
@@ -596,8 +573,7 @@ ticket_summary_in_checked(PG_FUNCTION_ARGS)
 			hb_text_bad(&r, parts == TICKET_MEAN_ONLY
 						? "A summary without a sketch keeps only deals and sum: the other values must be null."
 						: "A summary without a sum keeps only deals and the sketch: the other values must be null.");
-	PG_RETURN_DATUM(ticket_from_parts(deals, scale, at_scale, nx, parts, bytes, len,
-									  ERRCODE_INVALID_TEXT_REPRESENTATION));
+	PG_RETURN_DATUM(ticket_from_parts(deals, scale, at_scale, nx, parts, bytes, len));
 }
 HB_INPUT_FUNCTION(ticket_summary_in, ticket_summary_in_checked, ERRCODE_INVALID_TEXT_REPRESENTATION)
 
@@ -628,17 +604,6 @@ ticket_summary_send(PG_FUNCTION_ARGS)
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
-static int32
-ticket_recv_int32(StringInfo buf)
-{
-	if (buf->len - buf->cursor < 4)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", TYPNAME),
-				 errdetail("The value is truncated.")));
-	return pq_getmsgint(buf, 4);
-}
-
 static Datum
 ticket_summary_recv_checked(PG_FUNCTION_ARGS)
 {
@@ -653,53 +618,35 @@ ticket_summary_recv_checked(PG_FUNCTION_ARGS)
 	int			k;
 
 	hb_recv_header(buf, HB_KIND_TICKET, TYPNAME);
-	if (buf->cursor >= buf->len)
-		ticket_recv_int32(buf);		/* reports truncation */
-	parts = pq_getmsgbyte(buf);
+	parts = hb_recv_byte(buf, TYPNAME);
 	if (parts != 0 && parts != TICKET_MEAN_ONLY && parts != TICKET_SKETCH_ONLY)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", TYPNAME),
-				 errdetail("Unknown summary parts %d.", parts)));
+		hb_invalid(TYPNAME, "It has unknown parts %d.", parts);
 	deals = hb_recv_int64(buf, TYPNAME);
 	at_scale = hb_recv_int64(buf, TYPNAME);
-	scale = ticket_recv_int32(buf);
+	scale = hb_recv_int32(buf, TYPNAME);
 	for (k = 0; k < ticket_nexact(parts); k++)
 	{
 		StringInfoData nb;
 
-		len = ticket_recv_int32(buf);
-		if (len < 0 || len > buf->len - buf->cursor)
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid binary %s value", TYPNAME),
-					 errdetail("A numeric's length is out of range.")));
-		nb.data = (char *) pq_getmsgbytes(buf, len);
+		len = hb_recv_int32(buf, TYPNAME);
+		if (len < 0)
+			hb_invalid(TYPNAME, "A numeric's length is negative.");
+		nb.data = (char *) hb_recv_bytes(buf, len, TYPNAME);
 		/* numeric_recv trusts its digit count: check it against the length */
 		if (len < 8 || len != 8 + 2 * (((unsigned char) nb.data[0] << 8) | (unsigned char) nb.data[1]))
-			ereport(ERROR,
-					(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-					 errmsg("invalid binary %s value", TYPNAME),
-					 errdetail("A numeric's digit count does not match its length.")));
+			hb_invalid(TYPNAME, "A numeric's digit count does not match its length.");
 		nb.len = nb.maxlen = len;
 		nb.cursor = 0;
 		nx[k] = DatumGetNumeric(DirectFunctionCall3(numeric_recv, PointerGetDatum(&nb),
 													ObjectIdGetDatum(InvalidOid), Int32GetDatum(-1)));
 	}
-	len = ticket_recv_int32(buf);
-	if (len < 0 || len > buf->len - buf->cursor)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", TYPNAME),
-				 errdetail("The sketch's length is out of range.")));
-	sk = pq_getmsgbytes(buf, len);
+	len = hb_recv_int32(buf, TYPNAME);
+	if (len < 0)
+		hb_invalid(TYPNAME, "The sketch's length is negative.");
+	sk = hb_recv_bytes(buf, len, TYPNAME);
 	hb_recv_end(buf, TYPNAME);
 	if (!TICKET_HAS_SKETCH(parts) && len != 0)
-		ereport(ERROR,
-				(errcode(ERRCODE_INVALID_BINARY_REPRESENTATION),
-				 errmsg("invalid binary %s value", TYPNAME),
-				 errdetail("A summary without a sketch carries sketch bytes.")));
-	PG_RETURN_DATUM(ticket_from_parts(deals, scale, at_scale, nx, parts, sk, len,
-									  ERRCODE_INVALID_BINARY_REPRESENTATION));
+		hb_invalid(TYPNAME, "A summary without a sketch carries sketch bytes.");
+	PG_RETURN_DATUM(ticket_from_parts(deals, scale, at_scale, nx, parts, sk, len));
 }
 HB_INPUT_FUNCTION(ticket_summary_recv, ticket_summary_recv_checked, ERRCODE_INVALID_BINARY_REPRESENTATION)

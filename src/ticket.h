@@ -67,7 +67,7 @@ typedef struct TicketState
 /* A flat summary checked and located for reading. */
 typedef struct TicketRead
 {
-	TicketFlat *f;
+	const TicketFlat *f;
 	int128		x[NEXACT];
 	Numeric		nx[NEXACT];
 	const char *sk;
@@ -89,7 +89,6 @@ ticket_exact_scale(int scale, int k)
 }
 
 /* ticket.c */
-pg_noreturn extern void ticket_corrupt(const char *what);
 extern void ticket_read(FunctionCallInfo fcinfo, int argno, TicketRead *r);
 extern Numeric ticket_read_numeric(const TicketRead *r, int k);
 

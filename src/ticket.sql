@@ -62,7 +62,7 @@ CREATE FUNCTION smallest(ticket_summary) RETURNS numeric
 CREATE FUNCTION largest(ticket_summary) RETURNS numeric
     AS 'MODULE_PATHNAME', 'ticket_largest' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION stddev_amount(ticket_summary) RETURNS double precision
-    AS 'MODULE_PATHNAME', 'ticket_stddev' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'ticket_stddev_amount' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION percentile(ticket_summary, p double precision) RETURNS numeric
     AS 'MODULE_PATHNAME', 'ticket_percentile' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION percentiles(ticket_summary, p double precision[]) RETURNS numeric[]
@@ -89,15 +89,23 @@ COMMENT ON FUNCTION percentiles(ticket_summary, double precision[]) IS
 COMMENT ON FUNCTION median(ticket_summary) IS
     'Median amount (percentile 0.5, as percentile_disc), within 0.4% relative error; NULL without deals';
 
--- Aggregates.  SSPACE tells the planner what a state takes once it has
+-- Aggregates.  A full summary keeps exact sums and the sketch; avg_ticket
+-- keeps a mean-only one (no sketch: cheaper, and exactly invertible),
+-- median_ticket a sketch-only one (no exact sums: cheaper).  Their empty
+-- summaries:
+-- @TICKET_EMPTY@ = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":0,"smallest":null,"largest":null,"sketch":"AAAA"}'
+-- @TICKET_MEAN_ONLY_EMPTY@ = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":null,"smallest":null,"largest":null,"sketch":null}'
+-- @TICKET_SKETCH_ONLY_EMPTY@ = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":null,"sum_squares":null,"smallest":null,"largest":null,"sketch":"AAAA"}'
+-- SSPACE tells the planner what a state with a sketch takes once it has
 -- grown (a sketch of thousands of amounts: about 16 kB; see the README's
--- memory table), so that hash aggregation does not keep too many at once.
+-- memory table), so that hash aggregation does not keep too many at once:
+-- @TICKET_STATE_SIZE@ = 16384
 CREATE AGGREGATE ticket_agg(amount numeric) (
     SFUNC = ticket_trans,
     STYPE = ticket_summary,
     COMBINEFUNC = ticket_combine,
-    INITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":0,"smallest":null,"largest":null,"sketch":"AAAA"}',
-    SSPACE = 16384,
+    INITCOND = @TICKET_EMPTY@,
+    SSPACE = @TICKET_STATE_SIZE@,
     PARALLEL = SAFE
 );
 
@@ -105,34 +113,32 @@ CREATE AGGREGATE rollup(ticket_summary) (
     SFUNC = ticket_combine,
     STYPE = ticket_summary,
     COMBINEFUNC = ticket_combine,
-    INITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":0,"smallest":null,"largest":null,"sketch":"AAAA"}',
-    SSPACE = 16384,
+    INITCOND = @TICKET_EMPTY@,
+    SSPACE = @TICKET_STATE_SIZE@,
     PARALLEL = SAFE
 );
 
--- avg_ticket keeps a mean-only summary (no sketch): cheaper, and exactly invertible.
 CREATE AGGREGATE avg_ticket(amount numeric) (
     SFUNC = ticket_trans,
     STYPE = ticket_summary,
     FINALFUNC = mean,
     COMBINEFUNC = ticket_combine,
-    INITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":null,"smallest":null,"largest":null,"sketch":null}',
+    INITCOND = @TICKET_MEAN_ONLY_EMPTY@,
     MSFUNC = ticket_trans,
     MINVFUNC = ticket_inv,
     MSTYPE = ticket_summary,
     MFINALFUNC = mean,
-    MINITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":0,"sum_squares":null,"smallest":null,"largest":null,"sketch":null}',
+    MINITCOND = @TICKET_MEAN_ONLY_EMPTY@,
     PARALLEL = SAFE
 );
 
--- median_ticket keeps a sketch-only summary (no exact sums): cheaper.
 CREATE AGGREGATE median_ticket(amount numeric) (
     SFUNC = ticket_trans,
     STYPE = ticket_summary,
     FINALFUNC = median,
     COMBINEFUNC = ticket_combine,
-    INITCOND = '{"version":1,"deals":0,"scale":0,"at_scale":0,"sum":null,"sum_squares":null,"smallest":null,"largest":null,"sketch":"AAAA"}',
-    SSPACE = 16384,
+    INITCOND = @TICKET_SKETCH_ONLY_EMPTY@,
+    SSPACE = @TICKET_STATE_SIZE@,
     PARALLEL = SAFE
 );
 

@@ -20,15 +20,20 @@
  * `forbidden` do not keep (ERROR for those); false when it has no deals.
  */
 static bool
-ticket_read_for(FunctionCallInfo fcinfo, TicketRead *r, uint16 forbidden, const char *what)
+ticket_read_for(FunctionCallInfo fcinfo, TicketRead *r, uint16 forbidden)
 {
 	ticket_read(fcinfo, 0, r);
-	if (r->f->hdr.flags & forbidden)
+	if (r->f->hdr.flags & forbidden & TICKET_MEAN_ONLY)
 		ereport(ERROR,
 				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("this ticket_summary keeps only deals and %s, not %s",
-						(r->f->hdr.flags & TICKET_MEAN_ONLY) ? "sum" : "percentiles", what),
-				 errdetail("avg_ticket and median_ticket keep only what they need."),
+				 errmsg("this ticket_summary keeps only deals and sum"),
+				 errdetail("It is avg_ticket's state, which keeps only what the mean needs."),
+				 errhint("Build the summary with ticket_agg(amount).")));
+	if (r->f->hdr.flags & forbidden & TICKET_SKETCH_ONLY)
+		ereport(ERROR,
+				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
+				 errmsg("this ticket_summary keeps only deals and percentiles"),
+				 errdetail("It is median_ticket's state, which keeps only what percentiles need."),
 				 errhint("Build the summary with ticket_agg(amount).")));
 	return r->f->deals > 0;
 }
@@ -39,18 +44,18 @@ ticket_mean(PG_FUNCTION_ARGS)
 {
 	TicketRead	r;
 
-	if (!ticket_read_for(fcinfo, &r, TICKET_SKETCH_ONLY, "the mean"))
+	if (!ticket_read_for(fcinfo, &r, TICKET_SKETCH_ONLY))
 		PG_RETURN_NULL();
 	PG_RETURN_NUMERIC(hb_numeric_div(ticket_read_numeric(&r, X_SUM), int64_to_numeric(r.f->deals)));
 }
 
 /* Exact value k (NULL without deals), kept by all but the kinds in `forbidden`. */
 static Datum
-ticket_exact_value(FunctionCallInfo fcinfo, uint16 forbidden, int k, const char *what)
+ticket_exact_value(FunctionCallInfo fcinfo, uint16 forbidden, int k)
 {
 	TicketRead	r;
 
-	if (!ticket_read_for(fcinfo, &r, forbidden, what))
+	if (!ticket_read_for(fcinfo, &r, forbidden))
 		PG_RETURN_NULL();
 	PG_RETURN_NUMERIC(ticket_read_numeric(&r, k));
 }
@@ -59,21 +64,21 @@ PG_FUNCTION_INFO_V1(ticket_total);
 Datum
 ticket_total(PG_FUNCTION_ARGS)
 {
-	return ticket_exact_value(fcinfo, TICKET_SKETCH_ONLY, X_SUM, "the total");
+	return ticket_exact_value(fcinfo, TICKET_SKETCH_ONLY, X_SUM);
 }
 
 PG_FUNCTION_INFO_V1(ticket_smallest);
 Datum
 ticket_smallest(PG_FUNCTION_ARGS)
 {
-	return ticket_exact_value(fcinfo, TICKET_PARTS, X_MIN, "the smallest amount");
+	return ticket_exact_value(fcinfo, TICKET_PARTS, X_MIN);
 }
 
 PG_FUNCTION_INFO_V1(ticket_largest);
 Datum
 ticket_largest(PG_FUNCTION_ARGS)
 {
-	return ticket_exact_value(fcinfo, TICKET_PARTS, X_MAX, "the largest amount");
+	return ticket_exact_value(fcinfo, TICKET_PARTS, X_MAX);
 }
 
 PG_FUNCTION_INFO_V1(ticket_deals);
@@ -87,16 +92,16 @@ ticket_deals(PG_FUNCTION_ARGS)
 }
 
 /* Sample standard deviation: sqrt((n * sumsq - sum^2) / (n (n - 1))), exact until the root. */
-PG_FUNCTION_INFO_V1(ticket_stddev);
+PG_FUNCTION_INFO_V1(ticket_stddev_amount);
 Datum
-ticket_stddev(PG_FUNCTION_ARGS)
+ticket_stddev_amount(PG_FUNCTION_ARGS)
 {
 	TicketRead	r;
 	Numeric		n,
 				num,
 				den;
 
-	if (!ticket_read_for(fcinfo, &r, TICKET_PARTS, "the sum of squares") || r.f->deals < 2)
+	if (!ticket_read_for(fcinfo, &r, TICKET_PARTS) || r.f->deals < 2)
 		PG_RETURN_NULL();
 	n = int64_to_numeric(r.f->deals);
 	num = hb_numeric_sub(hb_numeric_mul(n, ticket_read_numeric(&r, X_SUMSQ)),
@@ -155,12 +160,12 @@ ticket_quantile(const TicketRead *r, const SketchView *v, double p)
 static bool
 ticket_view(FunctionCallInfo fcinfo, TicketRead *r, SketchView *v)
 {
-	bool		has_deals = ticket_read_for(fcinfo, r, TICKET_MEAN_ONLY, "percentiles");
+	bool		has_deals = ticket_read_for(fcinfo, r, TICKET_MEAN_ONLY);
 
 	if (sketch_view(v, r->sk, r->end, TYPNAME) != r->end)
-		ticket_corrupt("Unexpected bytes after its sketch.");
+		hb_invalid(TYPNAME, "Unexpected bytes after its sketch.");
 	if (v->total != r->f->deals)
-		ticket_corrupt("Its sketch does not count its deals.");
+		hb_invalid(TYPNAME, "Its sketch does not count its deals.");
 	return has_deals;
 }
 

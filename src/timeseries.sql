@@ -21,11 +21,15 @@ COMMENT ON FUNCTION conversion_zscore(conversion_summary, integer) IS
 
 -- Sparklines: a heartbeat you can see in psql and in any BI table.
 CREATE FUNCTION sparkline(double precision[]) RETURNS text
-    AS 'MODULE_PATHNAME', 'sparkline_array' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+    AS 'MODULE_PATHNAME', 'sparkline' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION sparkline_trans(double precision[], double precision) RETURNS double precision[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION sparkline(double precision[]) IS
+    'One block character (▁ to █) per value, scaled between the minimum and maximum; NULL is a space, a constant series a flat middle line';
 COMMENT ON FUNCTION sparkline_trans(double precision[], double precision) IS
     'Transition function of the sparkline aggregate: appends one value (NULL too)';
+
 -- The transition is heartbeat's own: the polymorphic array_append cannot
 -- tell its element type when called without the call site (Citus's
 -- worker_partial_agg).  pg_catalog is qualified: an exact-typed
@@ -38,7 +42,6 @@ CREATE AGGREGATE sparkline(value double precision) (
     COMBINEFUNC = pg_catalog.array_cat,
     PARALLEL = SAFE
 );
-COMMENT ON FUNCTION sparkline(double precision[]) IS
-    'One block character (▁ to █) per value, scaled between the minimum and maximum; NULL is a space, a constant series a flat middle line';
+
 COMMENT ON AGGREGATE sparkline(double precision) IS
     'Sparkline of the values in the order given: sparkline(rate ORDER BY month)';

@@ -2,11 +2,7 @@
 \ir lib/begin.psql
 SELECT plan(32);
 
-CREATE FUNCTION explain_lines(q text) RETURNS SETOF text LANGUAGE plpgsql AS $$
-DECLARE l text;
-BEGIN
-  FOR l IN EXECUTE 'EXPLAIN (COSTS OFF) ' || q LOOP RETURN NEXT l; END LOOP;
-END $$;
+\ir lib/plan_of.psql
 
 -- Objects.
 SELECT has_type('heartbeat', 'conversion_summary', 'type conversion_summary exists');
@@ -52,11 +48,9 @@ CREATE TABLE dp AS SELECT * FROM d;      -- temp tables are never scanned in par
 ANALYZE dp;
 SET LOCAL max_parallel_workers_per_gather = 0;
 CREATE TEMP TABLE serial AS SELECT rep, conversion_agg(won) s FROM dp GROUP BY rep;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
-SELECT ok((SELECT bool_or(p LIKE '%Partial%Aggregate%') FROM (SELECT * FROM explain_lines('SELECT rep, conversion_agg(won) FROM dp GROUP BY rep')) e(p)),
+\ir lib/force_parallel.psql
+SELECT ok((SELECT bool_or(p LIKE '%Partial%Aggregate%')
+             FROM regexp_split_to_table(plan_of('SELECT rep, conversion_agg(won) FROM dp GROUP BY rep'), E'\n') p),
           'the per-rep aggregate runs as a parallel partial aggregate');
 SELECT is((SELECT count(*) FROM serial a JOIN (SELECT rep, conversion_agg(won) s FROM dp GROUP BY rep) b USING (rep)
             WHERE NOT (SELECT x *= y FROM (SELECT a.s) x, (SELECT b.s) y)), 0::bigint,

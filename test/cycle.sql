@@ -73,10 +73,7 @@ CREATE TABLE dp AS SELECT * FROM d;
 ANALYZE dp;
 SET LOCAL max_parallel_workers_per_gather = 0;
 CREATE TEMP TABLE serial AS SELECT rep, cycle_agg(o, c) s FROM dp GROUP BY rep;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
+\ir lib/force_parallel.psql
 \ir lib/plan_of.psql
 SELECT matches(plan_of('SELECT rep, cycle_agg(o, c) FROM dp GROUP BY rep'), 'Partial .*Aggregate', 'cycle_agg runs as a parallel partial aggregate');
 SELECT is((SELECT count(*) FROM serial a JOIN (SELECT rep, cycle_agg(o, c) s FROM dp GROUP BY rep) b USING (rep)

@@ -72,10 +72,7 @@ SELECT is(differing(), NULL, '  the same bytes');
 RESET enable_hashagg;
 SET LOCAL enable_sort = off;
 SET LOCAL work_mem = '256MB';
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
+\ir lib/force_parallel.psql
 SELECT matches(plan_of('SELECT grp, ticket_agg(amount) FROM t GROUP BY grp'), 'Partial HashAggregate', 'parallel partial hash aggregation (combine):');
 SELECT is(differing(), NULL, '  the same bytes');
 SET LOCAL max_parallel_workers_per_gather = 0;

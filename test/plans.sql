@@ -39,19 +39,10 @@ SET LOCAL enable_partitionwise_aggregate = on;
 SELECT matches(plan_of((SELECT q FROM qs LIMIT 1)), 'Append.*\n.*(HashAggregate|GroupAggregate)', 'partitionwise: one aggregate per partition under an Append');
 SELECT is((SELECT count(*) FROM plain WHERE fingerprint(q) <> f), 0::bigint, 'same summaries with partitionwise aggregation');
 
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
+\ir lib/force_parallel.psql
 SELECT matches(plan_of((SELECT q FROM qs OFFSET 1)), 'Partial Aggregate', 'whole-table aggregate runs as partial aggregates');
 SELECT is((SELECT count(*) FROM plain WHERE fingerprint(q) <> f), 0::bigint, 'same summaries with partitionwise and parallel plans');
-CREATE FUNCTION analyzed(q text) RETURNS text LANGUAGE plpgsql AS $$
-DECLARE l text; r text := '';
-BEGIN
-  FOR l IN EXECUTE 'EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF) ' || q LOOP r := r || l || E'\n'; END LOOP;
-  RETURN r;
-END $$;
-SELECT matches(analyzed((SELECT q FROM qs OFFSET 1)), 'Workers Launched: [1-9]', 'and the parallel workers really ran (EXPLAIN ANALYZE)');
+SELECT matches(plan_of((SELECT q FROM qs OFFSET 1), 'ANALYZE, COSTS OFF, TIMING OFF, SUMMARY OFF'), 'Workers Launched: [1-9]', 'and the parallel workers really ran (EXPLAIN ANALYZE)');
 SET LOCAL enable_partitionwise_aggregate = off;
 SELECT is((SELECT count(*) FROM plain WHERE fingerprint(q) <> f), 0::bigint, 'same summaries with parallel plans alone');
 SELECT ok((SELECT count(*) = 2 AND bool_and(f IS NOT NULL) FROM plain), 'the reference fingerprints exist');

@@ -14,7 +14,7 @@ CREATE TEMP TABLE p AS SELECT * FROM pulse('d', 'month', 'o', 'c', 'w', 'a', 'cu
 SELECT is((SELECT count(*) FROM p JOIN (SELECT date_trunc('month', c)::date AS period, count(*) n, conversion_rate(w) r,
                                                avg(a) FILTER (WHERE w) t
                                           FROM d WHERE c <= '2026-01-01' GROUP BY 1) x USING (period)
-            WHERE p.deals_closed <> x.n OR p.conversion_rate IS DISTINCT FROM x.r OR p.avg_ticket IS DISTINCT FROM round(x.t, 2)),
+            WHERE p.deals_closed <> x.n OR p.conversion_rate IS DISTINCT FROM x.r OR p.mean_ticket IS DISTINCT FROM round(x.t, 2)),
           0::bigint, 'closed, win rate and average ticket per closing month equal the plain aggregates');
 SELECT is((SELECT count(*) FROM p JOIN (SELECT date_trunc('month', o)::date AS period, count(*) n FROM d GROUP BY 1) x USING (period)
             WHERE p.deals_opened <> x.n), 0::bigint, 'deals opened per opening month');

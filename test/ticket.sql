@@ -76,10 +76,7 @@ CREATE TABLE amtp AS SELECT * FROM amt;
 ANALYZE amtp;
 SET LOCAL max_parallel_workers_per_gather = 0;
 CREATE TEMP TABLE serial AS SELECT g, ticket_agg(x) t FROM amtp GROUP BY g;
-SET LOCAL parallel_setup_cost = 0;
-SET LOCAL parallel_tuple_cost = 0;
-SET LOCAL min_parallel_table_scan_size = 0;
-SET LOCAL max_parallel_workers_per_gather = 2;
+\ir lib/force_parallel.psql
 \ir lib/plan_of.psql
 SELECT matches(plan_of('SELECT g, ticket_agg(x) FROM amtp GROUP BY g'), 'Partial .*Aggregate',
                'ticket_agg runs as a parallel partial aggregate');

@@ -1,6 +1,6 @@
 -- pgTAP: window functions of the time-series layer against plain SQL.
 \ir lib/begin.psql
-SELECT plan(15);
+SELECT plan(28);
 
 SELECT setseed(0.9);
 -- Several partitions, ties (integers), NULLs, flat stretches, a short partition.
@@ -99,6 +99,105 @@ SELECT is((SELECT count(*) FROM (
           'sparkline equals its plain-SQL rendering for every partition (NULLs, flat stretches)');
 SELECT is(sparkline(ARRAY[1, 2, 3, 4, 5, 6, 7, 8, NULL]::float8[]), '▁▂▃▄▅▆▇█ ', 'one bar per value, NULL a space');
 SELECT is(sparkline(ARRAY[5, 5, 5]::float8[]), '▄▄▄', 'a constant series is a flat middle line');
+
+-- The window functions keep their lookback themselves (sorted as values come
+-- and leave): the same values, to the last bit, as the computation done in
+-- plain SQL with the same floating point operations in the same order:
+-- median of the sorted values, |v - median| sorted, its median x 1.4826, or
+-- when that is 0 its sum in ascending order / n x sqrt(pi/2).  Partitions
+-- shorter and longer than the lookback, NULLs, ties, -0 beside 0, flat
+-- stretches (MAD 0), constant stretches (NULL).
+CREATE FUNCTION ref_exact(x float8, prev float8[]) RETURNS float8 LANGUAGE sql AS $$
+  WITH s AS (SELECT array_agg(u ORDER BY u) a, count(u)::int n FROM unnest(prev) u WHERE u IS NOT NULL),
+       m AS (SELECT n, a, CASE WHEN n % 2 = 1 THEN a[n / 2 + 1] ELSE (a[n / 2] + a[n / 2 + 1]) / 2::float8 END med FROM s),
+       d AS (SELECT n, med, array_agg(abs(u - med) ORDER BY abs(u - med)) da FROM m, unnest(a) u GROUP BY n, med),
+       r AS (SELECT n, med, da, 1.4826::float8 * CASE WHEN n % 2 = 1 THEN da[n / 2 + 1] ELSE (da[n / 2] + da[n / 2 + 1]) / 2::float8 END sp FROM d),
+       f AS (SELECT n, med, CASE WHEN sp = 0 THEN 1.2533141373155::float8 * (SELECT sum(e ORDER BY e) FROM unnest(da) e) / n ELSE sp END sp FROM r)
+  SELECT CASE WHEN x IS NULL OR n < 3 OR sp = 0 THEN NULL ELSE (x - med) / sp END FROM f $$;
+CREATE TEMP TABLE e AS
+SELECT g, t, CASE WHEN random() < 0.12 THEN NULL
+                  WHEN g <= 4 THEN round((random() * 10)::numeric)::float8
+                  WHEN g = 5 THEN round((100 + 10 * random())::numeric)::float8
+                  WHEN g = 6 AND t BETWEEN 30 AND 60 THEN 7
+                  WHEN g = 6 THEN random() * 100 - 50
+                  WHEN g = 7 THEN (ARRAY['-0', '0', '1', '2', '0'])[1 + (random() * 4)::int]::float8
+                  ELSE CASE WHEN random() < 0.8 THEN 5 ELSE 5 + random() END END AS v
+  FROM generate_series(1, 8) g, LATERAL generate_series(1, CASE WHEN g <= 4 THEN g ELSE 150 END) t;
+CREATE TEMP TABLE ex AS
+SELECT g, t, v,
+       anomaly_score(v, 3) OVER w a3, ref_exact(v, array_agg(v) OVER (w ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING)) r3,
+       anomaly_score(v) OVER w a6, ref_exact(v, array_agg(v) OVER (w ROWS BETWEEN 6 PRECEDING AND 1 PRECEDING)) r6,
+       anomaly_score(v, 28) OVER w a28, ref_exact(v, array_agg(v) OVER (w ROWS BETWEEN 28 PRECEDING AND 1 PRECEDING)) r28,
+       anomaly_score(v, 4, 12) OVER w s4, ref_exact(v, array_agg(v) OVER (PARTITION BY g, t % 12 ORDER BY t ROWS BETWEEN 4 PRECEDING AND 1 PRECEDING)) q4,
+       anomaly_score(v, 3, 5) OVER w s3, ref_exact(v, array_agg(v) OVER (PARTITION BY g, t % 5 ORDER BY t ROWS BETWEEN 3 PRECEDING AND 1 PRECEDING)) q3
+  FROM e WINDOW w AS (PARTITION BY g ORDER BY t);
+SELECT is((SELECT count(*) FROM ex WHERE a3 IS DISTINCT FROM r3 OR a6 IS DISTINCT FROM r6 OR a28 IS DISTINCT FROM r28), 0::bigint,
+          'anomaly_score (lookback 3, 6, 28) equals the exact plain-SQL computation on every row');
+SELECT is((SELECT count(*) FROM ex WHERE s4 IS DISTINCT FROM q4 OR s3 IS DISTINCT FROM q3), 0::bigint,
+          'seasonal anomaly_score (4 seasons of 12, 3 of 5) equals the exact plain-SQL computation on every row');
+SELECT ok((SELECT count(a28) > 300 AND count(s3) > 200 AND count(*) FILTER (WHERE g = 7 AND a6 IS NOT NULL) > 20
+                  AND count(*) FILTER (WHERE g = 8 AND v IS NOT NULL AND a6 IS NULL) > 20 FROM ex),
+          'the exact comparison covers scored rows, the tie-heavy partition and constant stretches');
+
+-- conversion_zscore against sums over the previous rows, exactly: NULL
+-- summaries, periods without trials, partitions shorter than the lookback.
+CREATE TEMP TABLE cz AS
+SELECT g, t, CASE WHEN nul THEN NULL ELSE format('{"version":1,"conversions":%s,"trials":%s}', c, n)::conversion_summary END AS cs,
+       CASE WHEN NOT nul THEN c END AS c, CASE WHEN NOT nul THEN n END AS n
+  FROM (SELECT g, t, random() < 0.1 AS nul, (random() * 30)::bigint AS n
+          FROM generate_series(1, 5) g, LATERAL generate_series(1, CASE WHEN g = 1 THEN 3 ELSE 80 END) t) q,
+       LATERAL (SELECT (n * (0.1 + 0.5 * random()))::bigint AS c) cc;
+CREATE TEMP TABLE czr AS
+SELECT c, n, l.lookback, l.z, l.pc::float8 / nullif(l.pt, 0)::float8 AS pbar
+  FROM (SELECT c, n, conversion_zscore(cs, 1) OVER w z1, conversion_zscore(cs) OVER w z12, conversion_zscore(cs, 50) OVER w z50,
+               sum(c) OVER (w ROWS BETWEEN 1 PRECEDING AND 1 PRECEDING) pc1, sum(n) OVER (w ROWS BETWEEN 1 PRECEDING AND 1 PRECEDING) pt1,
+               sum(c) OVER (w ROWS BETWEEN 12 PRECEDING AND 1 PRECEDING) pc12, sum(n) OVER (w ROWS BETWEEN 12 PRECEDING AND 1 PRECEDING) pt12,
+               sum(c) OVER (w ROWS BETWEEN 50 PRECEDING AND 1 PRECEDING) pc50, sum(n) OVER (w ROWS BETWEEN 50 PRECEDING AND 1 PRECEDING) pt50
+          FROM cz WINDOW w AS (PARTITION BY g ORDER BY t)) q,
+       LATERAL (VALUES (1, z1, pc1, pt1), (12, z12, pc12, pt12), (50, z50, pc50, pt50)) l(lookback, z, pc, pt);
+SELECT is((SELECT count(*) FROM czr
+            WHERE z IS DISTINCT FROM CASE WHEN n > 0 AND pbar > 0 AND pbar < 1
+                                          THEN (c::float8 / n::float8 - pbar) / sqrt(pbar * (1::float8 - pbar) / n::float8) END),
+          0::bigint, 'conversion_zscore (lookback 1, 12, 50) equals (p - pbar) / sqrt(pbar (1 - pbar) / n) over sums of the previous rows, exactly');
+SELECT ok((SELECT count(z) > 600 AND count(*) FILTER (WHERE n = 0) > 0 AND count(*) FILTER (WHERE n IS NULL) > 10 FROM czr),
+          'the comparison covers scored rows, NULL summaries and periods without trials');
+-- The pooled counts are summed for the rows that need them: a NULL row and a
+-- row without trials after a lookback beyond bigint are NULL, and the next
+-- row's lookback (5e18 trials) is right.
+SELECT is((SELECT array_agg(z ORDER BY t) FROM (
+             SELECT t, conversion_zscore(cs, 3) OVER (ORDER BY t) z
+               FROM (VALUES (1, '{"version":1,"conversions":1,"trials":5000000000000000000}'::conversion_summary),
+                            (2, '{"version":1,"conversions":1,"trials":5000000000000000000}'), (3, NULL),
+                            (4, '{"version":1,"conversions":0,"trials":0}'), (5, '{"version":1,"conversions":3,"trials":10}')) v(t, cs)) q),
+          (SELECT ARRAY[NULL, 0, NULL, NULL, (3::float8 / 10::float8 - pbar) / sqrt(pbar * (1::float8 - pbar) / 10::float8)]
+             FROM (SELECT 1::float8 / 5000000000000000000::float8 AS pbar) b),
+          'conversion_zscore sums the lookback only for rows with trials');
+SELECT throws_ok($$SELECT conversion_zscore(cs, 3) OVER (ORDER BY t)
+                     FROM (VALUES (1, '{"version":1,"conversions":1,"trials":5000000000000000000}'::conversion_summary),
+                                  (2, '{"version":1,"conversions":1,"trials":5000000000000000000}'),
+                                  (3, '{"version":1,"conversions":3,"trials":10}')) v(t, cs)$$,
+                 '22003', 'conversion_summary count out of range', 'pooled trials beyond bigint are an ERROR');
+
+-- lookback and season are read once per partition, at its first row (as
+-- ntile reads its bucket count); NULL there makes the partition NULL.
+SELECT is((SELECT count(*) FROM (SELECT anomaly_score(v, CASE WHEN t = 1 THEN 3 ELSE 0 END) OVER w a, anomaly_score(v, 3) OVER w b,
+                                        anomaly_score(v, 4, CASE WHEN t = 1 THEN 12 END) OVER w c, anomaly_score(v, 4, 12) OVER w d
+                                   FROM e WINDOW w AS (PARTITION BY g ORDER BY t)) q
+            WHERE a IS DISTINCT FROM b OR c IS DISTINCT FROM d), 0::bigint,
+          'anomaly_score reads lookback and season at the first row of each partition');
+SELECT is((SELECT count(*) FROM (SELECT conversion_zscore(cs, CASE WHEN t = 1 THEN 12 END) OVER w a, conversion_zscore(cs) OVER w b
+                                   FROM cz WINDOW w AS (PARTITION BY g ORDER BY t)) q WHERE a IS DISTINCT FROM b), 0::bigint,
+          'conversion_zscore reads lookback at the first row of each partition');
+SELECT is((SELECT count(*) FROM (SELECT anomaly_score(v, CASE WHEN t > 1 THEN 3 END) OVER w a, anomaly_score(v, 4, CASE WHEN t > 1 THEN 12 END) OVER w b
+                                   FROM e WINDOW w AS (PARTITION BY g ORDER BY t)) q WHERE a IS NOT NULL OR b IS NOT NULL)
+          + (SELECT count(*) FROM (SELECT conversion_zscore(cs, CASE WHEN t > 1 THEN 12 END) OVER (PARTITION BY g ORDER BY t) a FROM cz) q
+              WHERE a IS NOT NULL), 0::bigint,
+          'a NULL lookback or season at the first row of a partition gives NULL on every row');
+SELECT throws_ok($$SELECT anomaly_score(1.0, 4, 0) OVER ()$$, '22023', 'season must be between 1 and 100000, got 0',
+                 'season below 1 is an ERROR');
+SELECT throws_ok($$SELECT conversion_zscore('{"version":1,"conversions":1,"trials":2}', 100001) OVER ()$$, '22023',
+                 'lookback must be between 1 and 100000, got 100001', 'lookback above 100000 is an ERROR');
+SELECT is((SELECT anomaly_score(NULL::float8, 0) OVER ()), NULL::float8, 'a row without a value is NULL whatever the lookback');
 
 SELECT * FROM finish();
 ROLLBACK;

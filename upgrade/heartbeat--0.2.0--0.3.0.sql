@@ -12,6 +12,10 @@
 --   active_at, 'Your/Zone') (or current_setting('TimeZone')), then update.
 -- * The aggregates whose state grows with the rows declare its size (SSPACE)
 --   for the planner.
+-- * revenue_retention() lists the first period too, as retention() does;
+--   its comment says so.
+-- Every statement is written out, values included: an update script is
+-- frozen once released, whatever later becomes of src/*.sql.
 
 \echo Use "ALTER EXTENSION heartbeat UPDATE TO '0.3.0'" to load this file. \quit
 
@@ -41,59 +45,103 @@ DROP FUNCTION retention_trans(retention_summary, text, uuid, timestamptz);
 DROP FUNCTION retention_trans(retention_summary, text, uuid, timestamptz, numeric);
 
 -- retention_agg over timestamptz, with the time zone as an argument.
-CREATE FUNCTION retention_trans(retention_summary, granularity text, customer bigint, active_at timestamptz, time_zone text) RETURNS retention_summary
+CREATE FUNCTION retention_trans(retention_summary, granularity text, customer bigint, active_at timestamptz, time_zone text)
+    RETURNS retention_summary
     AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer bigint, active_at timestamptz, time_zone text) IS
+CREATE FUNCTION retention_trans(retention_summary, granularity text, customer bigint, active_at timestamptz, time_zone text, revenue numeric)
+    RETURNS retention_summary
+    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION retention_trans(retention_summary, granularity text, customer text, active_at timestamptz, time_zone text)
+    RETURNS retention_summary
+    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION retention_trans(retention_summary, granularity text, customer text, active_at timestamptz, time_zone text, revenue numeric)
+    RETURNS retention_summary
+    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION retention_trans(retention_summary, granularity text, customer uuid, active_at timestamptz, time_zone text)
+    RETURNS retention_summary
+    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+CREATE FUNCTION retention_trans(retention_summary, granularity text, customer uuid, active_at timestamptz, time_zone text, revenue numeric)
+    RETURNS retention_summary
+    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
+
+COMMENT ON FUNCTION retention_trans(retention_summary, text, bigint, timestamptz, text) IS
     'Transition function of retention_agg: adds one customer activity';
+COMMENT ON FUNCTION retention_trans(retention_summary, text, bigint, timestamptz, text, numeric) IS
+    'Transition function of retention_agg: adds one customer activity';
+COMMENT ON FUNCTION retention_trans(retention_summary, text, text, timestamptz, text) IS
+    'Transition function of retention_agg: adds one customer activity';
+COMMENT ON FUNCTION retention_trans(retention_summary, text, text, timestamptz, text, numeric) IS
+    'Transition function of retention_agg: adds one customer activity';
+COMMENT ON FUNCTION retention_trans(retention_summary, text, uuid, timestamptz, text) IS
+    'Transition function of retention_agg: adds one customer activity';
+COMMENT ON FUNCTION retention_trans(retention_summary, text, uuid, timestamptz, text, numeric) IS
+    'Transition function of retention_agg: adds one customer activity';
+
 CREATE AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamptz, time_zone text) (
-    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine, SSPACE = 1048576,
-    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
-COMMENT ON AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamptz, time_zone text) IS
-    'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored';
-CREATE FUNCTION retention_trans(retention_summary, granularity text, customer bigint, active_at timestamptz, time_zone text, revenue numeric) RETURNS retention_summary
-    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer bigint, active_at timestamptz, time_zone text, revenue numeric) IS
-    'Transition function of retention_agg: adds one customer activity';
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
 CREATE AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamptz, time_zone text, revenue numeric) (
-    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine, SSPACE = 1048576,
-    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
-COMMENT ON AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamptz, time_zone text, revenue numeric) IS
-    'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored';
-CREATE FUNCTION retention_trans(retention_summary, granularity text, customer text, active_at timestamptz, time_zone text) RETURNS retention_summary
-    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer text, active_at timestamptz, time_zone text) IS
-    'Transition function of retention_agg: adds one customer activity';
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
 CREATE AGGREGATE retention_agg(granularity text, customer text, active_at timestamptz, time_zone text) (
-    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine, SSPACE = 1048576,
-    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
-COMMENT ON AGGREGATE retention_agg(granularity text, customer text, active_at timestamptz, time_zone text) IS
-    'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored';
-CREATE FUNCTION retention_trans(retention_summary, granularity text, customer text, active_at timestamptz, time_zone text, revenue numeric) RETURNS retention_summary
-    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer text, active_at timestamptz, time_zone text, revenue numeric) IS
-    'Transition function of retention_agg: adds one customer activity';
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
 CREATE AGGREGATE retention_agg(granularity text, customer text, active_at timestamptz, time_zone text, revenue numeric) (
-    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine, SSPACE = 1048576,
-    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
-COMMENT ON AGGREGATE retention_agg(granularity text, customer text, active_at timestamptz, time_zone text, revenue numeric) IS
-    'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored';
-CREATE FUNCTION retention_trans(retention_summary, granularity text, customer uuid, active_at timestamptz, time_zone text) RETURNS retention_summary
-    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer uuid, active_at timestamptz, time_zone text) IS
-    'Transition function of retention_agg: adds one customer activity';
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
 CREATE AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamptz, time_zone text) (
-    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine, SSPACE = 1048576,
-    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
-COMMENT ON AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamptz, time_zone text) IS
-    'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored';
-CREATE FUNCTION retention_trans(retention_summary, granularity text, customer uuid, active_at timestamptz, time_zone text, revenue numeric) RETURNS retention_summary
-    AS 'MODULE_PATHNAME', 'retention_trans' LANGUAGE C IMMUTABLE PARALLEL SAFE;
-COMMENT ON FUNCTION retention_trans(retention_summary, granularity text, customer uuid, active_at timestamptz, time_zone text, revenue numeric) IS
-    'Transition function of retention_agg: adds one customer activity';
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
 CREATE AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamptz, time_zone text, revenue numeric) (
-    SFUNC = retention_trans, STYPE = retention_summary, COMBINEFUNC = retention_combine, SSPACE = 1048576,
-    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}', PARALLEL = SAFE);
-COMMENT ON AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamptz, time_zone text, revenue numeric) IS
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+COMMENT ON AGGREGATE retention_agg(text, bigint, timestamptz, text) IS
+    'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored';
+COMMENT ON AGGREGATE retention_agg(text, bigint, timestamptz, text, numeric) IS
+    'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored';
+COMMENT ON AGGREGATE retention_agg(text, text, timestamptz, text) IS
+    'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored';
+COMMENT ON AGGREGATE retention_agg(text, text, timestamptz, text, numeric) IS
+    'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored';
+COMMENT ON AGGREGATE retention_agg(text, uuid, timestamptz, text) IS
+    'Summarises customer activity per period (day, week, month, quarter, year); NULL customer or time ignored';
+COMMENT ON AGGREGATE retention_agg(text, uuid, timestamptz, text, numeric) IS
     'Summarises customer activity and revenue per period (day, week, month, quarter, year); NULL customer or time ignored';
 
 -- SSPACE of the aggregates whose state grows with the rows (every ticket,
@@ -109,6 +157,7 @@ CREATE OR REPLACE AGGREGATE ticket_agg(amount numeric) (
     SSPACE = 16384,
     PARALLEL = SAFE
 );
+
 CREATE OR REPLACE AGGREGATE rollup(ticket_summary) (
     SFUNC = ticket_combine,
     STYPE = ticket_summary,
@@ -117,6 +166,7 @@ CREATE OR REPLACE AGGREGATE rollup(ticket_summary) (
     SSPACE = 16384,
     PARALLEL = SAFE
 );
+
 CREATE OR REPLACE AGGREGATE median_ticket(amount numeric) (
     SFUNC = ticket_trans,
     STYPE = ticket_summary,
@@ -126,84 +176,200 @@ CREATE OR REPLACE AGGREGATE median_ticket(amount numeric) (
     SSPACE = 16384,
     PARALLEL = SAFE
 );
-CREATE OR REPLACE AGGREGATE cycle_agg(opened timestamptz, closed timestamptz) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
-    PARALLEL = SAFE
-);
-CREATE OR REPLACE AGGREGATE cycle_agg(opened date, closed date) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
-    PARALLEL = SAFE
-);
-CREATE OR REPLACE AGGREGATE cycle_agg(opened timestamptz, closed timestamptz, as_of timestamptz) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
-    PARALLEL = SAFE
-);
-CREATE OR REPLACE AGGREGATE cycle_agg(opened date, closed date, as_of date) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
-    PARALLEL = SAFE
-);
-CREATE OR REPLACE AGGREGATE rollup(cycle_summary) (
-    SFUNC = cycle_combine, STYPE = cycle_summary, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
-    PARALLEL = SAFE
-);
-CREATE OR REPLACE AGGREGATE median_cycle(opened timestamptz, closed timestamptz) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, FINALFUNC = median, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
-    PARALLEL = SAFE
-);
-CREATE OR REPLACE AGGREGATE median_cycle(opened date, closed date) (
-    SFUNC = cycle_trans, STYPE = cycle_summary, FINALFUNC = median, COMBINEFUNC = cycle_combine,
-    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
-    SSPACE = 16384,
-    PARALLEL = SAFE
-);
-CREATE OR REPLACE AGGREGATE rollup(retention_summary) (
-    SFUNC = retention_combine, STYPE = retention_summary, COMBINEFUNC = retention_combine,
-    SSPACE = 1048576,
-    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
-    PARALLEL = SAFE
-);
-DO $$
-DECLARE
-    k text;
-    a text;
-    rev boolean;
-    args text;
-BEGIN
-    FOREACH k IN ARRAY ARRAY['bigint', 'text', 'uuid'] LOOP
-        FOREACH a IN ARRAY ARRAY['date', 'timestamp'] LOOP
-            FOREACH rev IN ARRAY ARRAY[false, true] LOOP
-                args := pg_catalog.format('granularity text, customer %s, active_at %s%s', k, a,
-                                          CASE WHEN rev THEN ', revenue numeric' ELSE '' END);
-                EXECUTE pg_catalog.format('CREATE OR REPLACE AGGREGATE retention_agg(%s) (
-                                    SFUNC = retention_trans, STYPE = retention_summary,
-                                    COMBINEFUNC = retention_combine, SSPACE = 1048576,
-                                    INITCOND = %L, PARALLEL = SAFE)', args,
-                                          '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}');
-            END LOOP;
-        END LOOP;
-    END LOOP;
-END $$;
 
--- pulse(): retention in the session's time zone, as its other periods.
-CREATE OR REPLACE FUNCTION pulse(deals regclass, granularity text DEFAULT 'month',
+CREATE OR REPLACE AGGREGATE cycle_agg(opened timestamptz, closed timestamptz) (
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE cycle_agg(opened date, closed date) (
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE cycle_agg(opened timestamptz, closed timestamptz, as_of timestamptz) (
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE cycle_agg(opened date, closed date, as_of date) (
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE rollup(cycle_summary) (
+    SFUNC = cycle_combine,
+    STYPE = cycle_summary,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE median_cycle(opened timestamptz, closed timestamptz) (
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    FINALFUNC = median,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE median_cycle(opened date, closed date) (
+    SFUNC = cycle_trans,
+    STYPE = cycle_summary,
+    FINALFUNC = median,
+    COMBINEFUNC = cycle_combine,
+    INITCOND = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}',
+    SSPACE = 16384,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE rollup(retention_summary) (
+    SFUNC = retention_combine,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer bigint, active_at date) (
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer bigint, active_at date, revenue numeric) (
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamp) (
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer bigint, active_at timestamp, revenue numeric) (
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer text, active_at date) (
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer text, active_at date, revenue numeric) (
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer text, active_at timestamp) (
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer text, active_at timestamp, revenue numeric) (
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer uuid, active_at date) (
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer uuid, active_at date, revenue numeric) (
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamp) (
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+CREATE OR REPLACE AGGREGATE retention_agg(granularity text, customer uuid, active_at timestamp, revenue numeric) (
+    SFUNC = retention_trans,
+    STYPE = retention_summary,
+    COMBINEFUNC = retention_combine,
+    INITCOND = '{"version":1,"granularity":null,"keys":"bigint","revenue_scale":null,"customers":0,"pairs":0,"first_period":0,"last_period":0,"data":""}',
+    SSPACE = 1048576,
+    PARALLEL = SAFE
+);
+
+-- pulse(): retention in the session's time zone, as its other periods;
+-- its ticket column named mean_ticket, as mean_cycle (a new row type: the
+-- function is dropped and created again, with its comment).
+DROP FUNCTION pulse(regclass, text, name, name, name, name, name, timestamptz);
+CREATE FUNCTION pulse(deals regclass, granularity text DEFAULT 'month',
                       opened_at name DEFAULT 'opened_at', closed_at name DEFAULT 'closed_at',
                       won name DEFAULT 'won', amount name DEFAULT 'amount',
                       customer_id name DEFAULT 'customer_id', as_of timestamptz DEFAULT pg_catalog.now())
     RETURNS TABLE (period date, deals_opened bigint, deals_closed bigint, deals_won bigint,
                    conversion_rate double precision, conversion_lower double precision,
-                   conversion_upper double precision, avg_ticket numeric, median_ticket numeric,
+                   conversion_upper double precision, mean_ticket numeric, median_ticket numeric,
                    mean_cycle interval, survival_median_cycle interval, retention_rate double precision,
                    conversion_z double precision, alert text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER PARALLEL SAFE AS $$
@@ -265,3 +431,30 @@ BEGIN
         opened_at, closed_at, won, amount, customer_id, deals)
     USING granularity, as_of, step;
 END $$;
+COMMENT ON FUNCTION pulse(regclass, text, name, name, name, name, name, timestamptz) IS
+    'The sales heartbeat of a deals table, one row per period: volumes, win rate with its interval, ticket, cycle, retention and a conversion alert';
+
+-- C functions named as their SQL functions (the old symbols stay in the
+-- library, src/legacy.c, for the frozen 0.1.0 and 0.2.0 scripts).
+CREATE OR REPLACE FUNCTION rate(conversion_summary) RETURNS double precision
+    AS 'MODULE_PATHNAME', 'conversion_rate' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION stddev_amount(ticket_summary) RETURNS double precision
+    AS 'MODULE_PATHNAME', 'ticket_stddev_amount' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE OR REPLACE FUNCTION retention(retention_summary,
+        OUT period date, OUT active bigint, OUT new bigint, OUT "returning" bigint,
+        OUT retained bigint, OUT churned bigint,
+        OUT retention_rate double precision, OUT churn_rate double precision, OUT crr double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'retention_retention' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
+CREATE OR REPLACE FUNCTION revenue_retention(retention_summary,
+        OUT period date, OUT starting_revenue numeric, OUT expansion numeric,
+        OUT contraction numeric, OUT churned_revenue numeric,
+        OUT nrr double precision, OUT grr double precision)
+    RETURNS SETOF record
+    AS 'MODULE_PATHNAME', 'retention_revenue_retention' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
+CREATE OR REPLACE FUNCTION sparkline(double precision[]) RETURNS text
+    AS 'MODULE_PATHNAME', 'sparkline' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- revenue_retention() lists every period, the first too, as retention() does.
+COMMENT ON FUNCTION revenue_retention(retention_summary) IS
+    'Revenue retention over the customers active the period before: starting revenue, expansion, contraction, churned revenue, NRR and GRR, one row per period as retention() gives (the first with no starting revenue and NULL ratios)';
