@@ -12,6 +12,8 @@
 --   active_at, 'Your/Zone') (or current_setting('TimeZone')), then update.
 -- * The aggregates whose state grows with the rows declare its size (SSPACE)
 --   for the planner.
+-- * revenue_retention() lists the first period too, as retention() does;
+--   its comment says so.
 -- * cycle_summary keeps whole-day durations exactly (day histograms): the
 --   comments of the cycle type and accessors say what is exact.
 -- Every statement is written out, values included: an update script is
@@ -454,6 +456,10 @@ CREATE OR REPLACE FUNCTION revenue_retention(retention_summary,
     AS 'MODULE_PATHNAME', 'retention_revenue_retention' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
 CREATE OR REPLACE FUNCTION sparkline(double precision[]) RETURNS text
     AS 'MODULE_PATHNAME', 'sparkline' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- revenue_retention() lists every period, the first too, as retention() does.
+COMMENT ON FUNCTION revenue_retention(retention_summary) IS
+    'Revenue retention over the customers active the period before: starting revenue, expansion, contraction, churned revenue, NRR and GRR, one row per period as retention() gives (the first with no starting revenue and NULL ratios)';
 
 -- cycle_summary: exact on whole days (day histograms), horizons counted as
 -- extract(epoch) counts them.
