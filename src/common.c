@@ -131,6 +131,21 @@ hb_text_value_field(HbTextReader *r, const char *key)
 	return pnstrdup(start, r->p - start);
 }
 
+bool
+hb_text_next_is(HbTextReader *r, const char *key)
+{
+	const char *p = r->p;
+	size_t		len = strlen(key);
+
+	while (*p && isspace((unsigned char) *p))
+		p++;
+	if (*p++ != ',')
+		return false;
+	while (*p && isspace((unsigned char) *p))
+		p++;
+	return *p == '"' && strncmp(p + 1, key, len) == 0 && p[len + 1] == '"';
+}
+
 void
 hb_text_end(HbTextReader *r)
 {
