@@ -71,7 +71,7 @@ heartbeat--$(EXTVERSION).sql: scripts/assemble.awk src/common.sql $(FAMILIES:%=s
 	awk -f $< $(filter %.sql,$^) > $@
 .DELETE_ON_ERROR:
 
-.PHONY: deps test demo bench bench-matrix sanitize valgrind citus matrix deb deb-test dist
+.PHONY: deps test demo bench bench-matrix sanitize valgrind citus crosscheck matrix deb deb-test dist
 
 deps:
 	@./scripts/deps.sh
@@ -103,6 +103,14 @@ valgrind: deps
 # make citus HEARTBEAT_CITUS_TARBALL=path/to/citus-13.2.2.tar.gz (CI runs it).
 citus: deps
 	./scripts/citus.sh
+
+# heartbeat's figures against R's survival package, statsmodels and
+# percentile_disc on seeded generated data, as TAP, on a throwaway cluster
+# (installs R and statsmodels as root; CI runs it after `make test`).
+crosscheck: deps
+	$(MAKE) all
+	$(MAKE) install
+	pg_virtualenv -t -v $(PGMAJOR_NOW) ./scripts/crosscheck.sh
 
 # Build, install and run the demo on a throwaway cluster.
 demo: deps

@@ -3,8 +3,10 @@
 # equivalent, in the same session, alternating which goes first, RUNS times;
 # prints medians and ratios.  Usage (inside a cluster, e.g. via `make bench`):
 #   bench/bench.sh [N deals, default 5000000] [RUNS, default 7] [SECTIONS]
-# SECTIONS, comma-separated, default all: cases (against plain SQL),
-# parallel (2 workers against none), groups (many groups against avg()).
+# SECTIONS, comma-separated, default all: cases (against plain SQL and,
+# for one-argument aggregates, against the floor: count() of the same
+# column, the cost of merely visiting it), parallel (2 workers against
+# none), groups (many groups against avg()).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-5000000}
@@ -26,17 +28,17 @@ else
 fi
 "${PSQL[@]}" -c "CREATE EXTENSION IF NOT EXISTS heartbeat" -c "VACUUM ANALYZE deals" 2>/dev/null
 
-# name | settings | heartbeat query | plain-SQL query
+# name | settings | heartbeat query | plain-SQL query | floor query (one-argument
+# aggregates: count() of the column, shaped as the heartbeat query; empty otherwise)
 CASES=$(cat <<'SQL'
-conversion_rate vs count FILTER / count|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.conversion_rate(won) FROM deals|SELECT count(*) FILTER (WHERE won)::float8 / count(won) FROM deals
-conversion_rate vs count(won) (floor)|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.conversion_rate(won) FROM deals|SELECT count(won) FROM deals
-conversion_agg per rep vs count FILTER per rep|SET max_parallel_workers_per_gather = 0|SELECT rep, heartbeat.conversion_agg(won) FROM deals GROUP BY rep|SELECT rep, count(*) FILTER (WHERE won), count(won) FROM deals GROUP BY rep
-conversion_rate per month vs count FILTER / count|SET max_parallel_workers_per_gather = 0|SELECT date_trunc('month', opened_at), heartbeat.conversion_rate(won) FROM deals GROUP BY 1|SELECT date_trunc('month', opened_at), count(*) FILTER (WHERE won)::float8 / nullif(count(won), 0) FROM deals GROUP BY 1
-moving conversion_rate (ROWS 1000) vs count FILTER / count|SET max_parallel_workers_per_gather = 0|SELECT max(r) FROM (SELECT heartbeat.conversion_rate(won) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q|SELECT max(r) FROM (SELECT (count(*) FILTER (WHERE won) OVER w)::float8 / count(won) OVER w r FROM deals WHERE id <= 1000000 WINDOW w AS (ORDER BY id ROWS 999 PRECEDING)) q
-avg_ticket vs avg|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.avg_ticket(amount) FROM deals|SELECT avg(amount) FROM deals
-median_ticket vs percentile_cont(0.5)|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.median_ticket(amount) FROM deals|SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) FROM deals
-ticket_agg per rep vs avg, min, max, percentile_disc per rep|SET max_parallel_workers_per_gather = 0|SELECT rep, heartbeat.ticket_agg(amount) FROM deals GROUP BY rep|SELECT rep, avg(amount), min(amount), max(amount), percentile_disc(0.5) WITHIN GROUP (ORDER BY amount) FROM deals GROUP BY rep
-moving avg_ticket (ROWS 1000) vs avg|SET max_parallel_workers_per_gather = 0|SELECT max(r) FROM (SELECT heartbeat.avg_ticket(amount) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q|SELECT max(r) FROM (SELECT avg(amount) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q
+conversion_rate vs count FILTER / count|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.conversion_rate(won) FROM deals|SELECT count(*) FILTER (WHERE won)::float8 / count(won) FROM deals|SELECT count(won) FROM deals
+conversion_agg per rep vs count FILTER per rep|SET max_parallel_workers_per_gather = 0|SELECT rep, heartbeat.conversion_agg(won) FROM deals GROUP BY rep|SELECT rep, count(*) FILTER (WHERE won), count(won) FROM deals GROUP BY rep|SELECT rep, count(won) FROM deals GROUP BY rep
+conversion_rate per month vs count FILTER / count|SET max_parallel_workers_per_gather = 0|SELECT date_trunc('month', opened_at), heartbeat.conversion_rate(won) FROM deals GROUP BY 1|SELECT date_trunc('month', opened_at), count(*) FILTER (WHERE won)::float8 / nullif(count(won), 0) FROM deals GROUP BY 1|SELECT date_trunc('month', opened_at), count(won) FROM deals GROUP BY 1
+moving conversion_rate (ROWS 1000) vs count FILTER / count|SET max_parallel_workers_per_gather = 0|SELECT max(r) FROM (SELECT heartbeat.conversion_rate(won) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q|SELECT max(r) FROM (SELECT (count(*) FILTER (WHERE won) OVER w)::float8 / count(won) OVER w r FROM deals WHERE id <= 1000000 WINDOW w AS (ORDER BY id ROWS 999 PRECEDING)) q|SELECT max(r) FROM (SELECT count(won) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q
+avg_ticket vs avg|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.avg_ticket(amount) FROM deals|SELECT avg(amount) FROM deals|SELECT count(amount) FROM deals
+median_ticket vs percentile_cont(0.5)|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.median_ticket(amount) FROM deals|SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY amount) FROM deals|SELECT count(amount) FROM deals
+ticket_agg per rep vs avg, min, max, percentile_disc per rep|SET max_parallel_workers_per_gather = 0|SELECT rep, heartbeat.ticket_agg(amount) FROM deals GROUP BY rep|SELECT rep, avg(amount), min(amount), max(amount), percentile_disc(0.5) WITHIN GROUP (ORDER BY amount) FROM deals GROUP BY rep|SELECT rep, count(amount) FROM deals GROUP BY rep
+moving avg_ticket (ROWS 1000) vs avg|SET max_parallel_workers_per_gather = 0|SELECT max(r) FROM (SELECT heartbeat.avg_ticket(amount) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q|SELECT max(r) FROM (SELECT avg(amount) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q|SELECT max(r) FROM (SELECT count(amount) OVER (ORDER BY id ROWS 999 PRECEDING) r FROM deals WHERE id <= 1000000) q
 avg_cycle vs avg(closed - opened)|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.avg_cycle(opened_at, closed_at) FROM deals|SELECT avg(closed_at - opened_at) FROM deals
 median_cycle vs percentile_cont(0.5)|SET max_parallel_workers_per_gather = 0|SELECT heartbeat.median_cycle(opened_at, closed_at) FROM deals|SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY closed_at - opened_at) FROM deals
 cycle_agg as_of per month vs naive avg and percentile_disc per month|SET max_parallel_workers_per_gather = 0|SELECT date_trunc('month', opened_at), heartbeat.cycle_agg(opened_at, closed_at, '2026-11-01') FROM deals GROUP BY 1|SELECT date_trunc('month', opened_at), avg(closed_at - opened_at), percentile_disc(0.5) WITHIN GROUP (ORDER BY closed_at - opened_at) FROM deals GROUP BY 1
@@ -54,38 +56,50 @@ SQL
 
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else print (a[NR/2]+a[NR/2+1])/2}'; }
 
-# time_pair SETTINGS_A QUERY_A SETTINGS_B QUERY_B -> prints "msA msB" per run
-time_pair() {
-    local sa=$1 qa=$2 sb=$3 qb=$4 script=""
+# time_runs SETTINGS_A QUERY_A SETTINGS_B QUERY_B [SETTINGS_C QUERY_C] ->
+# prints "A ms", "B ms" (and "C ms") per run; the order rotates each run.
+time_runs() {
+    local labels=(A B C) n=$(($# / 2)) script="" r k i
+    local -a sets=() qry=()
+    for ((k = 0; k < n; k++)); do sets[k]=${@:2*k+1:1}; qry[k]=${@:2*k+2:1}; done
     script+="\\timing on"$'\n'
     # one warm-up of each, untimed by us
-    script+="$sa;"$'\n'"$qa;"$'\n'"$sb;"$'\n'"$qb;"$'\n'
+    for ((k = 0; k < n; k++)); do script+="${sets[k]};"$'\n'"${qry[k]};"$'\n'; done
     for ((r = 0; r < RUNS; r++)); do
-        if ((r % 2 == 0)); then
-            script+="$sa;"$'\n'"\\echo A"$'\n'"$qa;"$'\n'"$sb;"$'\n'"\\echo B"$'\n'"$qb;"$'\n'
-        else
-            script+="$sb;"$'\n'"\\echo B"$'\n'"$qb;"$'\n'"$sa;"$'\n'"\\echo A"$'\n'"$qa;"$'\n'
-        fi
+        for ((i = 0; i < n; i++)); do
+            k=$(((i + r) % n))
+            script+="${sets[k]};"$'\n'"\\echo ${labels[k]}"$'\n'"${qry[k]};"$'\n'
+        done
     done
     "${PSQL[@]}" -o /dev/null <<<"$script" | awk '
-        /^A$/ {who="A"; next} /^B$/ {who="B"; next}
+        /^[ABC]$/ {who=$1; next}
         /^Time:/ && who != "" {print who, $2; who=""}'
 }
 
+# median_of LABEL TIMES: the median ms of one side
+median_of() { awk -v l="$1" '$1==l {print $2}' <<<"$2" | median; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN {printf "%.2f", a / b}'; }
+
 report() {
     local name=$1 times=$2 a b
-    a=$(awk '$1=="A" {print $2}' <<<"$times" | median)
-    b=$(awk '$1=="B" {print $2}' <<<"$times" | median)
-    printf '| %s | %.1f | %.1f | %.2f |\n' "$name" "$a" "$b" "$(awk -v a="$a" -v b="$b" 'BEGIN {print a / b}')"
+    a=$(median_of A "$times")
+    b=$(median_of B "$times")
+    printf '| %s | %.1f | %.1f | %s |\n' "$name" "$a" "$b" "$(ratio "$a" "$b")"
 }
 
 if section cases; then
     echo
-    echo "| case | heartbeat ms | plain SQL ms | ratio (heartbeat / plain) |"
-    echo "|---|---:|---:|---:|"
-    while IFS='|' read -r name settings hq pq; do
+    echo "| case | heartbeat ms | plain SQL ms | ratio (heartbeat / plain) | floor ms | ratio (heartbeat / floor) |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    while IFS='|' read -r name settings hq pq fq; do
         [ -n "$name" ] || continue
-        report "$name" "$(time_pair "$settings" "$hq" "$settings" "$pq")"
+        if [ -n "$fq" ]; then
+            times=$(time_runs "$settings" "$hq" "$settings" "$pq" "$settings" "$fq")
+            c=$(median_of C "$times")
+            echo "$(report "$name" "$times") $(printf '%.1f' "$c") | $(ratio "$(median_of A "$times")" "$c") |"
+        else
+            echo "$(report "$name" "$(time_runs "$settings" "$hq" "$settings" "$pq")") — | — |"
+        fi
     done <<<"$CASES"
 fi
 
@@ -94,7 +108,7 @@ if section parallel; then
     echo "| case | 2 workers ms | no workers ms | ratio (2 workers / none) |"
     echo "|---|---:|---:|---:|"
     while IFS='|' read -r name q; do
-        report "$name" "$(time_pair "SET max_parallel_workers_per_gather = 2" "$q" "SET max_parallel_workers_per_gather = 0" "$q")"
+        report "$name" "$(time_runs "SET max_parallel_workers_per_gather = 2" "$q" "SET max_parallel_workers_per_gather = 0" "$q")"
     done <<<"$PARALLEL"
     echo
     while IFS='|' read -r name q; do
@@ -125,7 +139,7 @@ if section groups; then
                 settings="SET max_parallel_workers_per_gather = 0; SET work_mem = '$wm'"
                 hq="SELECT count(s) FROM (SELECT $g, $hb s FROM bench_groups GROUP BY 1) q"
                 pq="SELECT count(s) FROM (SELECT $g, $avg s FROM bench_groups GROUP BY 1) q"
-                row=$(report "$name, ${g#g}, $wm" "$(time_pair "$settings" "$hq" "$settings" "$pq")")
+                row=$(report "$name, ${g#g}, $wm" "$(time_runs "$settings" "$hq" "$settings" "$pq")")
                 echo "$row $(plan_shape "$settings" "$hq") / $(plan_shape "$settings" "$pq") |"
             done <<'SQL'
 ticket_agg vs avg(amount)|heartbeat.ticket_agg(amount)|avg(amount)

@@ -1,4 +1,6 @@
 -- The sales-cycle family: hand-worked Kaplan-Meier, as_of, dates, bad rows, I/O.
+-- Every duration below is whole days (timestamps at midnight UTC), so the
+-- summaries are day summaries: every figure is exact, in whole days.
 SET TimeZone = 'UTC';
 -- Five deals closed after 2, 3, 3, 5 and 8 days; three open at as_of
 -- (2026-01-20) aged 3, 4 and 6 days (one of them closes later, on 1 Feb);
@@ -21,8 +23,12 @@ SELECT closed_deals(s), open_deals(s), skipped(s), mean(s), median(s)
 --   day 6: 1 censored
 --   day 8: 1 of 1 closes               S = 0
 -- survival median: first day with S <= 0.5 is day 5; 30%: day 3; 90%: day 8.
+-- close_probability counts the deals closed at the horizon itself: by 2
+-- days 1/8, by 3 days 3/8 (and 5 days 12 hours is day 5).
 SELECT survival_median(s), survival_percentile(s, 0.3) p30, survival_percentile(s, 0.9) p90,
        round(close_probability(s, '1 day')::numeric, 6) AS by_1d,
+       round(close_probability(s, '2 days')::numeric, 6) AS by_2d,
+       round(close_probability(s, '3 days')::numeric, 6) AS by_3d,
        round(close_probability(s, '4 days')::numeric, 6) AS by_4d,
        round(close_probability(s, '5 days 12 hours')::numeric, 6) AS by_5d12h,
        round(close_probability(s, '1 month')::numeric, 6) AS by_1mon
@@ -37,6 +43,18 @@ SELECT closed_deals(s), open_deals(s), skipped(s), mean(s), survival_median(s)
 -- A curve that never reaches the share asked: NULL.
 SELECT survival_percentile(cycle_agg(opened, closed, '2026-01-20'), 0.99) FROM km WHERE closed IS NULL OR opened > '2026-01-05';
 
+-- Horizons count months and years as extract(epoch from interval) does: a
+-- month is 30 days, a year 365.25 days (months / 12 whole years, the rest
+-- 30 days each).  Deals closed after 29, 30, 31, 365 and 366 days:
+SELECT round(close_probability(s, '1 month')::numeric, 2) AS by_1mon,
+       round(close_probability(s, '30 days')::numeric, 2) AS by_30d,
+       round(close_probability(s, '1 year')::numeric, 2) AS by_1y,
+       round(close_probability(s, '365 days 6 hours')::numeric, 2) AS by_365d6h,
+       round(close_probability(s, '1 year 1 month')::numeric, 2) AS by_1y1mon,
+       round(close_probability(s, '-1 day')::numeric, 2) AS by_minus_1d
+  FROM (SELECT cycle_agg(o, o + d) s FROM (VALUES (date '2025-01-01'), ('2025-03-01')) v(o),
+                                         unnest('{29, 30, 31, 365, 366}'::int[]) d) q;
+
 -- Dates: whole days, whatever the TimeZone, across a DST change.
 CREATE TABLE dd (opened date, closed date);
 INSERT INTO dd VALUES ('2026-03-27', '2026-03-30'), ('2026-10-24', '2026-10-27'), ('2026-03-01', NULL);
@@ -47,6 +65,18 @@ SET TimeZone = 'America/Sao_Paulo';
 SELECT mean(s), closed_deals(s), open_deals(s) FROM (SELECT cycle_agg(opened, closed, date '2026-11-01') s FROM dd) q;
 SELECT avg_cycle(opened, closed), median_cycle(opened, closed) FROM dd;
 SET TimeZone = 'UTC';
+
+-- Timestamps keep a day summary only while every duration is whole days:
+-- one deal of 2 days and 1 second makes a sketch summary (the figures then
+-- within 0.4%, rounded to the second).  A day summary merged with a sketch
+-- summary is a sketch summary: the very one of all their rows.
+CREATE TABLE frac AS SELECT * FROM km WHERE closed >= opened AND closed < 'infinity';
+INSERT INTO frac VALUES ('2026-01-01', '2026-01-03 00:00:01');
+SELECT s::text ~ '"days":' AS day_summary, median(s), survival_median(s)
+  FROM (SELECT cycle_agg(opened, closed) s FROM frac) q;
+SELECT rollup(s)::text = (SELECT cycle_agg(opened, closed) FROM frac)::text AS merged_as_all_rows
+  FROM (SELECT cycle_agg(opened, closed) s FROM frac WHERE closed - opened <> '2 days 1 second'
+        UNION ALL SELECT cycle_agg(opened, closed) FROM frac WHERE closed - opened = '2 days 1 second') q;
 
 -- Empty input.
 SELECT s, mean(s), median(s), survival_median(s), close_probability(s, '1 day')
@@ -85,3 +115,10 @@ SELECT '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":5,"sum_days":0,"sk
 SELECT '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":-5,"sum_days":0,"sketches":"AAAAAAAA"}'::cycle_summary;
 SELECT '{"version":2,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}'::cycle_summary;
 SELECT 'cycle'::cycle_summary;
+-- Day histograms are checked against the counts and sums: deals closed
+-- after 2 and 3 days read back; with another sum of days, or another count,
+-- they are refused.
+SELECT '{"version":1,"closed":2,"open":0,"skipped":0,"sum_us":432000000000,"sum_days":5,"days":"AgIBAAEA"}'::cycle_summary;
+SELECT '{"version":1,"closed":2,"open":0,"skipped":0,"sum_us":518400000000,"sum_days":6,"days":"AgIBAAEA"}'::cycle_summary;
+SELECT '{"version":1,"closed":3,"open":0,"skipped":0,"sum_us":432000000000,"sum_days":5,"days":"AgIBAAEA"}'::cycle_summary;
+SELECT '{"version":1,"closed":2,"open":0,"skipped":0,"sum_us":432000000000,"sum_days":5,"days":"AgIBAA=="}'::cycle_summary;

@@ -15,9 +15,28 @@ SELECT customers(s) FROM rs;
 -- dan retained, bob churned.
 SELECT * FROM retention((SELECT s FROM rs));
 SELECT * FROM cohorts((SELECT s FROM rs));
--- Revenue: Feb over Jan's customers alice (150 -> 120) and bob (200 -> 150):
--- start 350, contraction 80, nrr = 270/350, grr = 270/350.
+-- Revenue: one row per period, as retention() gives; Jan has no customers
+-- the period before (0, NULL ratios).  Feb over Jan's customers alice
+-- (150 -> 120) and bob (200 -> 150): start 350, contraction 80, nrr = grr =
+-- 270/350.
 SELECT * FROM revenue_retention((SELECT s FROM rs));
+SELECT count(*) AS periods_not_in_both
+  FROM retention((SELECT s FROM rs)) r FULL JOIN revenue_retention((SELECT s FROM rs)) v USING (period)
+ WHERE r.period IS NULL OR v.period IS NULL;
+-- Refunds.  Jan: a 100, b 80, c -40 (a refund only), d 60, e 0.
+-- Feb: a 150, b 100 - 120 = -20, e 0; c and d gone.  Over Jan's base
+-- (start 200): a +50 and c's refunds ending +40 are expansion (90); b
+-- -100 is contraction; d's 60 is churn (c's churn is 0: it took nothing
+-- away); 200 + 90 - 100 - 60 = 130 = a + b + e now; nrr = 130/200,
+-- grr = 1 - 160/200.  Mar: b -50 more (contraction 30), a and e gone
+-- (churn 150); start 130, nrr = grr = -50/130.  Apr: b's base is -50
+-- (NULL ratios), b gone: its refunds end (expansion 50); f is new.
+CREATE TABLE refunds (customer text, at date, amount numeric);
+INSERT INTO refunds VALUES
+  ('a', '2026-01-05', 100), ('b', '2026-01-06', 80), ('c', '2026-01-07', -40), ('d', '2026-01-08', 60),
+  ('e', '2026-01-09', 0), ('a', '2026-02-05', 150), ('b', '2026-02-06', 100), ('b', '2026-02-20', -120),
+  ('e', '2026-02-09', NULL), ('b', '2026-03-06', -50), ('f', '2026-04-01', 10);
+SELECT * FROM revenue_retention((SELECT retention_agg('month', customer, at, amount) FROM refunds));
 SELECT s FROM rs;
 SELECT s::text::retention_summary::text = s::text AS round_trip FROM rs;
 -- Weekly and daily cuts of the same orders.

@@ -132,18 +132,18 @@ hb_text_value_field(HbTextReader *r, const char *key)
 }
 
 bool
-hb_text_next_field_is(HbTextReader *r, const char *key)
+hb_text_next_is(HbTextReader *r, const char *key)
 {
 	const char *p = r->p;
 	size_t		len = strlen(key);
 
-	while (isspace((unsigned char) *p))
+	while (*p && isspace((unsigned char) *p))
 		p++;
 	if (*p++ != ',')
 		return false;
-	while (isspace((unsigned char) *p))
+	while (*p && isspace((unsigned char) *p))
 		p++;
-	return *p == '"' && strncmp(p + 1, key, len) == 0 && p[1 + len] == '"';
+	return *p == '"' && strncmp(p + 1, key, len) == 0 && p[len + 1] == '"';
 }
 
 void

@@ -16,6 +16,11 @@
 #error "heartbeat supports PostgreSQL 15 to 18"
 #endif
 
+/* The varlena macros (VARSIZE_ANY, ...): in postgres.h until 15, varatt.h since 16. */
+#if PG_VERSION_NUM >= 160000
+#include "varatt.h"
+#endif
+
 /*
  * Exact sums are 128-bit integers: c.h defines int128 and HAVE_INT128 when
  * the compiler has them (GCC and Clang on 64-bit platforms).  heartbeat has

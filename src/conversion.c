@@ -250,13 +250,11 @@ wilson(FunctionCallInfo fcinfo, double *centre, double *half)
 	n = (double) s->trials;
 	p = conversion_rate_of(s);
 	/*
-	 * The upper quantile; past 1 - 2^-54 it rounds to 1, so take it from the
-	 * lower tail, where (1 - conf) / 2 is exact.
+	 * The upper quantile, from the lower tail: (1 - conf) / 2 is exact,
+	 * 1 - (1 - conf) / 2 rounds (to 1 past 1 - 2^-54, and already by a
+	 * relative 1e-12 of z at 0.999999).
 	 */
-	if (1.0 - (1.0 - conf) / 2.0 < 1.0)
-		z = hb_norm_quantile(1.0 - (1.0 - conf) / 2.0);
-	else
-		z = -hb_norm_quantile((1.0 - conf) / 2.0);
+	z = -hb_norm_quantile((1.0 - conf) / 2.0);
 	z2 = z * z;
 	denom = 1.0 + z2 / n;
 	*centre = (p + z2 / (2.0 * n)) / denom;

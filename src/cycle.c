@@ -5,55 +5,32 @@
  * cycle_summary counts closed deals (events), open deals (censored at their
  * age on the as_of date) and skipped rows (closed before opened, or with an
  * infinite timestamp), keeps the exact sum of closed durations in
- * microseconds (int128: no overflow is possible), and two relative-error
- * sketches (sketch.c) of durations: one of closed deals, one of open ones.
- * Percentiles come from the first; Kaplan-Meier survival estimates from
- * both, bucket by bucket, events before censorings within a bucket.
+ * microseconds (int128: no overflow is possible), and the durations of
+ * closed deals and the ages of open ones (cycle.h), in one of two ways:
+ *  - exactly, as day histograms (a day summary, CYCLE_DAYS), while every
+ *    duration is a whole number of days (dates always; timestamps when
+ *    their differences are) and neither histogram holds more than
+ *    CYCLE_DAYS_MAX distinct days;
+ *  - else as two relative-error sketches (sketch.c).
+ * Which one is a function of the rows alone (the first fractional duration
+ * or the first day past the bound turns a state into sketches for good, and
+ * a sketch summary never turns back), so the bytes depend only on the
+ * multiset of rows, whatever their order or split.  The one exception is a
+ * sketch summary stored by 0.1.0 or 0.2.0 (they kept sketches even of
+ * dates): merged with a day summary it gives a sketch summary, the days
+ * added to its sketches as their rows would have been (heartbeat.h's merge
+ * rule for a `keeps` bit).
  *
  * The aggregate state is small and flat, then an expanded object, as for
- * tickets (see heartbeat.h).  avg_cycle's
- * state is "mean-only" (CYCLE_MEAN_ONLY): counts and sum, exactly
- * invertible for moving windows.
+ * tickets (see heartbeat.h).  avg_cycle's state is "mean-only"
+ * (CYCLE_MEAN_ONLY): counts and sum, exactly invertible for moving windows.
  */
-#include "heartbeat.h"
-#include "sketch.h"
+#include "cycle.h"
 
-#include <math.h>
-
-#include "datatype/timestamp.h"
 #include "libpq/pqformat.h"
 #include "utils/builtins.h"
 #include "utils/date.h"
 #include "utils/timestamp.h"
-
-#define TYPNAME "cycle_summary"
-
-#define CYCLE_MEAN_ONLY		0x0001	/* no sketches */
-
-typedef struct CycleFlat
-{
-	HbHeader	hdr;
-	int64		closed;			/* deals closed (events) */
-	int64		open;			/* deals open at as_of (censored) */
-	int64		skipped;		/* bad rows, in no figure */
-	int64		sum_days;		/* sum of whole days of each duration */
-	char		sum[16];		/* int128 sum of closed durations, in us */
-	/* then, unless mean-only: sketch of closed durations, of open ages */
-} CycleFlat;
-
-typedef struct CycleState
-{
-	ExpandedObjectHeader hdr;
-	uint16		flags;
-	int64		closed;
-	int64		open;
-	int64		skipped;
-	int64		sum_days;		/* see mean(): how avg(interval) would see it */
-	int128		sum;
-	Sketch		done;			/* closed durations */
-	Sketch		censored;		/* ages of open deals */
-	Size		flat_size;
-} CycleState;
 
 static Size cycle_get_flat_size(ExpandedObjectHeader *eohptr);
 static void cycle_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_size);
@@ -71,22 +48,39 @@ static const HbFamily cycle_family = {
 	.kind = HB_KIND_CYCLE,
 	.fixed_size = sizeof(CycleFlat),
 	.varsize = true,
-	.flags = CYCLE_MEAN_ONLY,
+	.flags = CYCLE_MEAN_ONLY | CYCLE_DAYS,
 	.lacks = CYCLE_MEAN_ONLY,
+	.keeps = CYCLE_DAYS,
 	.methods = &cycle_methods,
 	.from_flat = cycle_from_flat,
 	.rows = cycle_rows,
 };
 
+static inline bool
+cycle_empty(int64 closed, int64 open, int64 skipped)
+{
+	return closed == 0 && open == 0 && skipped == 0;
+}
+
 /* ---------- flat form ---------- */
+
+/* The flags a state is written with: an empty one as a sketch summary. */
+static inline uint16
+cycle_flat_flags(const CycleState *t)
+{
+	return cycle_empty(t->closed, t->open, t->skipped) ? t->flags & ~CYCLE_DAYS : t->flags;
+}
 
 static Size
 cycle_get_flat_size(ExpandedObjectHeader *eohptr)
 {
 	CycleState *t = (CycleState *) eohptr;
+	uint16		flags = cycle_flat_flags(t);
 
 	t->flat_size = sizeof(CycleFlat);
-	if (!(t->flags & CYCLE_MEAN_ONLY))
+	if (flags & CYCLE_DAYS)
+		t->flat_size += cycle_days_flat_size(&t->done_days) + cycle_days_flat_size(&t->censored_days);
+	else if (!(flags & CYCLE_MEAN_ONLY))
 		t->flat_size += sketch_flat_size(&t->done) + sketch_flat_size(&t->censored);
 	return t->flat_size;
 }
@@ -103,13 +97,18 @@ cycle_flatten_into(ExpandedObjectHeader *eohptr, void *result, Size allocated_si
 	SET_VARSIZE(f, allocated_size);
 	f->hdr.version = HB_FORMAT_VERSION;
 	f->hdr.kind = HB_KIND_CYCLE;
-	f->hdr.flags = t->flags;
+	f->hdr.flags = cycle_flat_flags(t);
 	f->closed = t->closed;
 	f->open = t->open;
 	f->skipped = t->skipped;
 	f->sum_days = t->sum_days;
 	memcpy(f->sum, &t->sum, sizeof(int128));
-	if (!(t->flags & CYCLE_MEAN_ONLY))
+	if (f->hdr.flags & CYCLE_DAYS)
+	{
+		p = cycle_days_flatten(&t->done_days, p);
+		p = cycle_days_flatten(&t->censored_days, p);
+	}
+	else if (!(f->hdr.flags & CYCLE_MEAN_ONLY))
 	{
 		p = sketch_flatten(&t->done, p);
 		p = sketch_flatten(&t->censored, p);
@@ -129,73 +128,118 @@ cycle_sum_fits(int64 closed, int128 sum, int64 sum_days)
 }
 
 /*
- * Checks a flat summary (its header checked by hb_summary_check); returns
- * its sum and where the sketches are.
+ * Checks a flat summary's fields (its header checked by hb_summary_check);
+ * returns its sum and where its histograms or sketches are.
  */
 static int128
-cycle_check(const CycleFlat *f, const char **sk, const char **end)
+cycle_check(const CycleFlat *f, const char **payload, const char **end)
 {
 	int128		sum;
 
+	if ((f->hdr.flags & CYCLE_MEAN_ONLY) && (f->hdr.flags & CYCLE_DAYS))
+		hb_invalid(TYPNAME, "A mean-only summary keeps no days.");
 	if (f->closed < 0 || f->open < 0 || f->skipped < 0)
 		hb_invalid(TYPNAME, "A count is negative.");
 	memcpy(&sum, f->sum, sizeof(int128));
 	if (!cycle_sum_fits(f->closed, sum, f->sum_days))
 		hb_invalid(TYPNAME, "The sum of durations does not fit the closed deals.");
-	*sk = (const char *) f + sizeof(CycleFlat);
+	*payload = (const char *) f + sizeof(CycleFlat);
 	*end = (const char *) f + VARSIZE(f);
-	if ((f->hdr.flags & CYCLE_MEAN_ONLY) && *sk != *end)
+	if ((f->hdr.flags & CYCLE_MEAN_ONLY) && *payload != *end)
 		hb_invalid(TYPNAME, "A mean-only summary carries extra bytes.");
 	return sum;
 }
 
+/* A new, empty state: exact (a day summary) until a row says otherwise. */
 static CycleState *
 cycle_new(MemoryContext cxt, uint16 flags)
 {
 	CycleState *t = MemoryContextAllocZero(cxt, sizeof(CycleState));
 
 	EOH_init_header(&t->hdr, &cycle_methods, cxt);
-	t->flags = flags & CYCLE_MEAN_ONLY;
+	t->flags = (flags & CYCLE_MEAN_ONLY) ? CYCLE_MEAN_ONLY : CYCLE_DAYS;
+	cycle_days_init(&t->done_days, cxt);
+	cycle_days_init(&t->censored_days, cxt);
 	sketch_init(&t->done, cxt);
 	sketch_init(&t->censored, cxt);
 	return t;
 }
 
-static inline bool
-cycle_empty(int64 closed, int64 open, int64 skipped)
+/* A day state turned into sketches, for good: its days added to them. */
+static void
+cycle_go_sketch(CycleState *t)
 {
-	return closed == 0 && open == 0 && skipped == 0;
+	Assert(t->flags & CYCLE_DAYS);
+	cycle_days_fold(&t->done_days, &t->done);
+	cycle_days_fold(&t->censored_days, &t->censored);
+	t->flags &= ~CYCLE_DAYS;
 }
 
-/* Adds a checked flat summary into a state. */
+/* Adds the histograms or sketches of checked flat summary f into a state. */
+static void
+cycle_merge_payload(CycleState *t, const CycleFlat *f, int128 sum, const char *p, const char *end)
+{
+	int64		before;
+
+	if (f->hdr.flags & CYCLE_DAYS)
+	{
+		CycleDaysList done,
+					censored;
+
+		cycle_days_lists(f, sum, p, end, &done, &censored);
+		if (!(t->flags & CYCLE_DAYS))
+		{
+			cycle_days_fold_list(&done, &t->done);
+			cycle_days_fold_list(&censored, &t->censored);
+		}
+		else
+		{
+			bool		fits = cycle_days_merge(&t->done_days, &done);
+
+			if (!cycle_days_merge(&t->censored_days, &censored) || !fits)
+				cycle_go_sketch(t);
+		}
+		return;
+	}
+	if (f->hdr.flags & CYCLE_MEAN_ONLY)
+		return;
+	/* a sketch summary: into a day state only when it is empty (checked) */
+	before = sketch_total(&t->done);
+	p = sketch_merge_flat(&t->done, p, end, TYPNAME);
+	if (sketch_total(&t->done) - before != f->closed)
+		hb_invalid(TYPNAME, "Its sketch of closed deals does not count them.");
+	before = sketch_total(&t->censored);
+	p = sketch_merge_flat(&t->censored, p, end, TYPNAME);
+	if (sketch_total(&t->censored) - before != f->open)
+		hb_invalid(TYPNAME, "Its sketch of open deals does not count them.");
+	if (p != end)
+		hb_invalid(TYPNAME, "Unexpected bytes after its sketches.");
+}
+
+/*
+ * Adds a flat summary into a state, by the kit's merge rule: a mean-only
+ * side makes the result mean-only; a sketch side (with rows) makes it a
+ * sketch summary.
+ */
 static void
 cycle_merge_flat(CycleState *t, const CycleFlat *f)
 {
-	const char *sk,
+	const char *p,
 			   *end;
-	int128		sum = cycle_check(f, &sk, &end);
-	int64		before;
+	int128		sum = cycle_check(f, &p, &end);
+	uint16		flags;
 
-	t->flags = hb_merge_flags(&cycle_family, t->flags, cycle_empty(t->closed, t->open, t->skipped),
-							  f->hdr.flags, cycle_empty(f->closed, f->open, f->skipped));
+	flags = hb_merge_flags(&cycle_family, t->flags, cycle_empty(t->closed, t->open, t->skipped),
+						   f->hdr.flags, cycle_empty(f->closed, f->open, f->skipped));
+	if ((t->flags & CYCLE_DAYS) && !(flags & CYCLE_DAYS))
+		cycle_go_sketch(t);
+	t->flags = (flags & CYCLE_MEAN_ONLY) ? CYCLE_MEAN_ONLY : flags;
 	t->closed = hb_count_add(t->closed, f->closed, TYPNAME);
 	t->open = hb_count_add(t->open, f->open, TYPNAME);
 	t->skipped = hb_count_add(t->skipped, f->skipped, TYPNAME);
 	t->sum += sum;				/* both below 2^126 */
 	t->sum_days = hb_count_add(t->sum_days, f->sum_days, TYPNAME);
-	if (!(f->hdr.flags & CYCLE_MEAN_ONLY))
-	{
-		before = sketch_total(&t->done);
-		sk = sketch_merge_flat(&t->done, sk, end, TYPNAME);
-		if (sketch_total(&t->done) - before != f->closed)
-			hb_invalid(TYPNAME, "Its sketch of closed deals does not count them.");
-		before = sketch_total(&t->censored);
-		sk = sketch_merge_flat(&t->censored, sk, end, TYPNAME);
-		if (sketch_total(&t->censored) - before != f->open)
-			hb_invalid(TYPNAME, "Its sketch of open deals does not count them.");
-		if (sk != end)
-			hb_invalid(TYPNAME, "Unexpected bytes after its sketches.");
-	}
+	cycle_merge_payload(t, f, sum, p, end);
 }
 
 static const CycleFlat *
@@ -238,6 +282,28 @@ cycle_span(int64 opened, int64 closed, int64 *d)
 }
 
 /*
+ * Keeps a duration d (us) in a day histogram while the state is exact and
+ * d is whole days, else in a sketch; the first fractional duration, or the
+ * first day past CYCLE_DAYS_MAX, turns the state into sketches.
+ */
+static pg_attribute_always_inline void
+cycle_keep(CycleState *t, CycleDays *days, Sketch *sketch, int64 d)
+{
+	if (t->flags & CYCLE_DAYS)
+	{
+		if (likely(d % USECS_PER_DAY == 0))
+		{
+			if (!cycle_days_add(days, (int32) (d / USECS_PER_DAY), 1))
+				cycle_go_sketch(t);
+			return;
+		}
+		cycle_go_sketch(t);
+	}
+	if (!(t->flags & CYCLE_MEAN_ONLY))
+		sketch_add(sketch, (double) d, 1, TYPNAME);
+}
+
+/*
  * One deal on a microsecond time line.  has_close false: still open at
  * as_of.  A deal opened after as_of is ignored; a dirty one is skipped.
  * Every argument is finite here.
@@ -265,14 +331,12 @@ cycle_add(CycleState *t, int64 opened, bool has_close, int64 closed, bool has_as
 		t->sum += d;
 		t->sum_days += d / USECS_PER_DAY;	/* < 2^63 / 86400e6 per row */
 		t->closed = hb_count_add(t->closed, 1, TYPNAME);
-		if (!(t->flags & CYCLE_MEAN_ONLY))
-			sketch_add(&t->done, (double) d, 1, TYPNAME);
+		cycle_keep(t, &t->done_days, &t->done, d);
 	}
 	else
 	{
 		t->open = hb_count_add(t->open, 1, TYPNAME);
-		if (!(t->flags & CYCLE_MEAN_ONLY))
-			sketch_add(&t->censored, (double) d, 1, TYPNAME);
+		cycle_keep(t, &t->censored_days, &t->censored, d);
 	}
 }
 
@@ -441,277 +505,14 @@ cycle_combine(PG_FUNCTION_ARGS)
 
 /* ---------- reading ---------- */
 
-typedef struct CycleRead
-{
-	const CycleFlat *f;
-	int128		sum;
-	const char *sk;
-	const char *end;
-} CycleRead;
-
-static void
+void
 cycle_read(FunctionCallInfo fcinfo, int argno, CycleRead *r)
 {
 	r->f = cycle_flat(PG_GETARG_DATUM(argno));
-	r->sum = cycle_check(r->f, &r->sk, &r->end);
-}
-
-/* Microseconds as an interval the way timestamp subtraction gives it. */
-static Interval *
-us_interval(int64 us)
-{
-	Interval   *i = palloc0(sizeof(Interval));
-
-	i->day = (int32) (us / USECS_PER_DAY);
-	i->time = us - (int64) i->day * USECS_PER_DAY;
-	return i;
-}
-
-PG_FUNCTION_INFO_V1(cycle_mean);
-Datum
-cycle_mean(PG_FUNCTION_ARGS)
-{
-	CycleRead	r;
-	int128		q,
-				rem;
-
-	cycle_read(fcinfo, 0, &r);
-	if (r.f->closed == 0)
-		PG_RETURN_NULL();
-
-	/*
-	 * avg(closed - opened) adds each difference's days and time apart and
-	 * divides them with interval_div; doing the same gives its result to the
-	 * microsecond, whenever those sums fit an interval.
-	 */
-	if (r.f->sum_days <= PG_INT32_MAX &&
-		r.sum - (int128) r.f->sum_days * USECS_PER_DAY <= PG_INT64_MAX)
-	{
-		Interval   *total = palloc0(sizeof(Interval));
-
-		total->day = (int32) r.f->sum_days;
-		total->time = (int64) (r.sum - (int128) r.f->sum_days * USECS_PER_DAY);
-		PG_RETURN_DATUM(DirectFunctionCall2(interval_div, IntervalPGetDatum(total),
-											Float8GetDatum((double) r.f->closed)));
-	}
-	/* beyond: the exact mean, rounded half up to the microsecond */
-	q = r.sum / r.f->closed;
-	rem = r.sum % r.f->closed;
-	if (2 * rem >= r.f->closed)
-		q++;
-	PG_RETURN_INTERVAL_P(us_interval((int64) q));
-}
-
-/* closed_deals(), open_deals(), skipped(): one count of the summary. */
-#define CYCLE_COUNT_FUNCTION(fn, field) \
-	PG_FUNCTION_INFO_V1(fn); \
-	Datum fn(PG_FUNCTION_ARGS) \
-	{ \
-		CycleRead	r; \
-		cycle_read(fcinfo, 0, &r); \
-		PG_RETURN_INT64(r.f->field); \
-	}
-
-CYCLE_COUNT_FUNCTION(cycle_closed_deals, closed)
-CYCLE_COUNT_FUNCTION(cycle_open_deals, open)
-CYCLE_COUNT_FUNCTION(cycle_skipped, skipped)
-
-/* Both sketches decoded; ERROR for a mean-only summary. */
-static void
-cycle_views(const CycleRead *r, SketchView *done, SketchView *cens)
-{
-	const char *p;
-
-	if (r->f->hdr.flags & CYCLE_MEAN_ONLY)
-		ereport(ERROR,
-				(errcode(ERRCODE_FEATURE_NOT_SUPPORTED),
-				 errmsg("this cycle_summary keeps only counts and the mean, not percentiles"),
-				 errdetail("avg_cycle keeps only what it needs."),
-				 errhint("Build the summary with cycle_agg(opened, closed).")));
-	p = sketch_view(done, r->sk, r->end, TYPNAME);
-	p = sketch_view(cens, p, r->end, TYPNAME);
-	if (p != r->end || done->total != r->f->closed || cens->total != r->f->open)
-		hb_invalid(TYPNAME, "Its sketches do not count its deals.");
-}
-
-
-/* A duration estimate, rounded to the second (the sketch is good to 0.4%). */
-static Interval *
-estimate_interval(double us)
-{
-	if (!(fabs(us) < 9.0e18))	/* only a hand-made sketch gets here */
-		ereport(ERROR,
-				(errcode(ERRCODE_DATETIME_VALUE_OUT_OF_RANGE),
-				 errmsg("interval out of range")));
-	return us_interval((int64) (rint(us / USECS_PER_SEC) * USECS_PER_SEC));
-}
-
-static Datum
-cycle_quantile(FunctionCallInfo fcinfo, double p)
-{
-	CycleRead	r;
-	SketchView	done,
-				cens;
-
-	hb_check_percentile(p);
-	cycle_read(fcinfo, 0, &r);
-	cycle_views(&r, &done, &cens);
-	if (r.f->closed == 0)
-		PG_RETURN_NULL();
-	PG_RETURN_INTERVAL_P(estimate_interval(sketch_view_quantile(&done, p)));
-}
-
-PG_FUNCTION_INFO_V1(cycle_percentile);
-Datum
-cycle_percentile(PG_FUNCTION_ARGS)
-{
-	return cycle_quantile(fcinfo, PG_GETARG_FLOAT8(1));
-}
-
-PG_FUNCTION_INFO_V1(cycle_median);
-Datum
-cycle_median(PG_FUNCTION_ARGS)
-{
-	return cycle_quantile(fcinfo, 0.5);
-}
-
-/*
- * Kaplan-Meier over the buckets, in ascending duration: at each bucket the
- * closed deals in it are events (first), the open ones censorings (after).
- * Calls visit(time, S after the bucket) for each bucket holding events;
- * stops when visit returns true.  Returns false when there are no deals.
- */
-typedef bool (*km_visit) (void *arg, double t, double s);
-
-static bool
-kaplan_meier(const SketchView *done, const SketchView *cens, km_visit visit, void *arg)
-{
-	double		at_risk = (double) (done->total + cens->total);
-	double		s = 1.0;
-	int			i = 0,
-				j = 0;
-
-	if (at_risk == 0)
-		return false;
-	while (i < done->nbuckets || j < cens->nbuckets)
-	{
-		double		t;
-		double		d = 0,
-					c = 0;
-
-		if (j >= cens->nbuckets || (i < done->nbuckets && done->value[i] <= cens->value[j]))
-			t = done->value[i];
-		else
-			t = cens->value[j];
-		if (i < done->nbuckets && done->value[i] == t)
-			d = (double) done->count[i++];
-		if (j < cens->nbuckets && cens->value[j] == t)
-			c = (double) cens->count[j++];
-		if (d > 0)
-		{
-			s *= 1.0 - d / at_risk;
-			if (visit(arg, t, s))
-				return true;
-		}
-		at_risk -= d + c;
-	}
-	return true;
-}
-
-typedef struct KmFind
-{
-	double		target;			/* S must fall to this or below */
-	double		t;
-	bool		found;
-} KmFind;
-
-static bool
-km_find(void *arg, double t, double s)
-{
-	KmFind	   *k = (KmFind *) arg;
-
-	/* 1 - S >= p, with a little slack for floating point products */
-	if (s <= k->target + 1e-12)
-	{
-		k->t = t;
-		k->found = true;
-		return true;
-	}
-	return false;
-}
-
-static Datum
-cycle_survival(FunctionCallInfo fcinfo, double p)
-{
-	CycleRead	r;
-	SketchView	done,
-				cens;
-	KmFind		k = {1.0 - p, 0.0, false};
-
-	hb_check_percentile(p);
-	cycle_read(fcinfo, 0, &r);
-	cycle_views(&r, &done, &cens);
-	if (p == 0.0)
-		PG_RETURN_INTERVAL_P(us_interval(0));
-	if (!kaplan_meier(&done, &cens, km_find, &k) || !k.found)
-		PG_RETURN_NULL();
-	PG_RETURN_INTERVAL_P(estimate_interval(k.t));
-}
-
-PG_FUNCTION_INFO_V1(cycle_survival_percentile);
-Datum
-cycle_survival_percentile(PG_FUNCTION_ARGS)
-{
-	return cycle_survival(fcinfo, PG_GETARG_FLOAT8(1));
-}
-
-PG_FUNCTION_INFO_V1(cycle_survival_median);
-Datum
-cycle_survival_median(PG_FUNCTION_ARGS)
-{
-	return cycle_survival(fcinfo, 0.5);
-}
-
-typedef struct KmAt
-{
-	double		within;
-	double		s;
-} KmAt;
-
-static bool
-km_at(void *arg, double t, double s)
-{
-	KmAt	   *k = (KmAt *) arg;
-
-	if (t > k->within)
-		return true;
-	k->s = s;
-	return false;
-}
-
-/* close_probability(s, within): 1 - S(within). */
-PG_FUNCTION_INFO_V1(cycle_close_probability);
-Datum
-cycle_close_probability(PG_FUNCTION_ARGS)
-{
-	CycleRead	r;
-	SketchView	done,
-				cens;
-	Interval   *w = PG_GETARG_INTERVAL_P(1);
-	KmAt		k;
-
-	cycle_read(fcinfo, 0, &r);
-	cycle_views(&r, &done, &cens);
-	/* the interval's length as interval comparison sees it: a month is 30 days */
-	k.within = (double) w->time + ((double) w->day + (double) w->month * DAYS_PER_MONTH) * USECS_PER_DAY;
-	k.s = 1.0;
-	if (!kaplan_meier(&done, &cens, km_at, &k))
-		PG_RETURN_NULL();
-	PG_RETURN_FLOAT8(1.0 - k.s);
+	r->sum = cycle_check(r->f, &r->payload, &r->end);
 }
 
 /* ---------- text and binary I/O ---------- */
-
 
 static int128
 text_int128(HbTextReader *r, const char *s)
@@ -731,33 +532,32 @@ text_int128(HbTextReader *r, const char *s)
 	return v;
 }
 
-/* Builds a checked, canonical flat summary from its parts. */
+/*
+ * Builds a checked, canonical flat summary from its parts: the value they
+ * make, read into an empty state through the checks of a stored value.
+ */
 static Datum
-cycle_from_parts(int64 closed, int64 open, int64 skipped, int128 sum, int64 sum_days, bool mean_only,
-				 const char *sk, int len)
+cycle_from_parts(int64 closed, int64 open, int64 skipped, int128 sum, int64 sum_days, uint16 flags,
+				 const char *payload, int len)
 {
-	CycleState *t = cycle_new(CurrentMemoryContext, mean_only ? CYCLE_MEAN_ONLY : 0);
-	const char *p = sk,
-			   *end = sk + len;
+	CycleFlat  *f;
+	CycleState *t;
 
 	if (closed < 0 || open < 0 || skipped < 0)
 		hb_invalid(TYPNAME, "Counts must be non-negative.");
 	if (!cycle_sum_fits(closed, sum, sum_days))
 		hb_invalid(TYPNAME, "The sum of durations must be 0 without closed deals, never negative, at most the closed deals times the longest interval, and hold its sum of days.");
-	t->closed = closed;
-	t->open = open;
-	t->skipped = skipped;
-	t->sum = sum;
-	t->sum_days = sum_days;
-	if (!mean_only)
-	{
-		p = sketch_merge_flat(&t->done, p, end, TYPNAME);
-		p = sketch_merge_flat(&t->censored, p, end, TYPNAME);
-		if (p != end || sketch_total(&t->done) != closed || sketch_total(&t->censored) != open)
-			hb_invalid(TYPNAME, "The sketches must count the closed and the open deals, and nothing else.");
-	}
-	else if (len != 0)
-		hb_invalid(TYPNAME, "A summary without sketches carries sketch bytes.");
+	f = hb_summary_alloc(sizeof(CycleFlat) + len, HB_KIND_CYCLE);
+	f->hdr.flags = flags;
+	f->closed = closed;
+	f->open = open;
+	f->skipped = skipped;
+	f->sum_days = sum_days;
+	memcpy(f->sum, &sum, sizeof(int128));
+	if (len > 0)
+		memcpy((char *) f + sizeof(CycleFlat), payload, len);
+	t = cycle_new(CurrentMemoryContext, flags);
+	cycle_merge_flat(t, f);
 	return PointerGetDatum(PG_DETOAST_DATUM(cycle_result(t)));
 }
 
@@ -778,7 +578,8 @@ cycle_summary_out(PG_FUNCTION_ARGS)
 	if (r.f->hdr.flags & CYCLE_MEAN_ONLY)
 		hb_text_out_raw(&buf, "sketches", NULL, false);
 	else
-		hb_text_out_raw(&buf, "sketches", hb_base64(r.sk, r.end - r.sk), true);
+		hb_text_out_raw(&buf, (r.f->hdr.flags & CYCLE_DAYS) ? "days" : "sketches",
+						hb_base64(r.payload, r.end - r.payload), true);
 	hb_text_out_end(&buf);
 	PG_RETURN_CSTRING(buf.data);
 }
@@ -792,7 +593,8 @@ cycle_summary_in_checked(PG_FUNCTION_ARGS)
 				skipped,
 				sum_days;
 	int128		sum;
-	char	   *sk;
+	bool		days;
+	char	   *payload;
 	char	   *bytes = NULL;
 	int			len = 0;
 
@@ -802,11 +604,17 @@ cycle_summary_in_checked(PG_FUNCTION_ARGS)
 	skipped = hb_text_int64_field(&r, "skipped");
 	sum = text_int128(&r, hb_text_value_field(&r, "sum_us"));
 	sum_days = hb_text_int64_field(&r, "sum_days");
-	sk = hb_text_value_field(&r, "sketches");
+	/* "days" (a day summary) or "sketches" (null: mean-only) */
+	days = hb_text_next_is(&r, "days");
+	payload = hb_text_value_field(&r, days ? "days" : "sketches");
 	hb_text_end(&r);
-	if (sk != NULL)
-		bytes = hb_unbase64(&r, sk, &len);
-	PG_RETURN_DATUM(cycle_from_parts(closed, open, skipped, sum, sum_days, sk == NULL, bytes, len));
+	if (days && payload == NULL)
+		hb_text_bad(&r, "Expected the base64 of its day histograms for \"days\".");
+	if (payload != NULL)
+		bytes = hb_unbase64(&r, payload, &len);
+	PG_RETURN_DATUM(cycle_from_parts(closed, open, skipped, sum, sum_days,
+									 days ? CYCLE_DAYS : payload == NULL ? CYCLE_MEAN_ONLY : 0,
+									 bytes, len));
 }
 HB_INPUT_FUNCTION(cycle_summary_in, cycle_summary_in_checked, ERRCODE_INVALID_TEXT_REPRESENTATION)
 
@@ -820,14 +628,14 @@ cycle_summary_send(PG_FUNCTION_ARGS)
 	cycle_read(fcinfo, 0, &r);
 	pq_begintypsend(&buf);
 	hb_send_header(&buf, HB_KIND_CYCLE);
-	pq_sendbyte(&buf, r.f->hdr.flags & CYCLE_MEAN_ONLY);
+	pq_sendbyte(&buf, r.f->hdr.flags);	/* CYCLE_MEAN_ONLY or CYCLE_DAYS */
 	pq_sendint64(&buf, r.f->closed);
 	pq_sendint64(&buf, r.f->open);
 	pq_sendint64(&buf, r.f->skipped);
 	pq_sendint64(&buf, r.f->sum_days);
 	pq_sendint64(&buf, (int64) (r.sum >> 64));
 	pq_sendint64(&buf, (int64) (uint64) r.sum);
-	pq_sendbytes(&buf, r.sk, r.end - r.sk);
+	pq_sendbytes(&buf, r.payload, r.end - r.payload);
 	PG_RETURN_BYTEA_P(pq_endtypsend(&buf));
 }
 
@@ -843,11 +651,11 @@ cycle_summary_recv_checked(PG_FUNCTION_ARGS)
 				lo;
 	int			mode,
 				len;
-	const char *sk;
+	const char *payload;
 
 	hb_recv_header(buf, HB_KIND_CYCLE, TYPNAME);
 	mode = hb_recv_byte(buf, TYPNAME);
-	if (mode != 0 && mode != CYCLE_MEAN_ONLY)
+	if (mode != 0 && mode != CYCLE_MEAN_ONLY && mode != CYCLE_DAYS)
 		hb_invalid(TYPNAME, "It has unknown flags %d.", mode);
 	closed = hb_recv_int64(buf, TYPNAME);
 	open = hb_recv_int64(buf, TYPNAME);
@@ -855,9 +663,9 @@ cycle_summary_recv_checked(PG_FUNCTION_ARGS)
 	sum_days = hb_recv_int64(buf, TYPNAME);
 	hi = hb_recv_int64(buf, TYPNAME);
 	lo = hb_recv_int64(buf, TYPNAME);
-	sk = hb_recv_rest(buf, &len);	/* the sketches */
+	payload = hb_recv_rest(buf, &len);	/* the histograms or sketches */
 	PG_RETURN_DATUM(cycle_from_parts(closed, open, skipped,
 									 (int128) (((uint128) (uint64) hi << 64) | (uint64) lo), sum_days,
-									 mode != 0, sk, len));
+									 (uint16) mode, payload, len));
 }
 HB_INPUT_FUNCTION(cycle_summary_recv, cycle_summary_recv_checked, ERRCODE_INVALID_BINARY_REPRESENTATION)

@@ -27,11 +27,11 @@ CREATE TYPE cycle_summary (
 );
 
 COMMENT ON TYPE cycle_summary IS
-    'Sales-cycle durations: closed, open (censored) and skipped deals, the exact sum of closed durations, and sketches for percentiles and Kaplan-Meier survival';
+    'Sales-cycle durations: closed, open (censored) and skipped deals, the exact sum of closed durations, and for percentiles and Kaplan-Meier survival exact day histograms (whole-day durations) or sketches';
 COMMENT ON FUNCTION cycle_summary_in(cstring) IS
     'Reads a cycle_summary from its JSON text form';
 COMMENT ON FUNCTION cycle_summary_out(cycle_summary) IS
-    'Writes a cycle_summary as JSON text, sketches in base64';
+    'Writes a cycle_summary as JSON text, day histograms or sketches in base64';
 COMMENT ON FUNCTION cycle_summary_recv(internal) IS
     'Reads a cycle_summary in binary form';
 COMMENT ON FUNCTION cycle_summary_send(cycle_summary) IS
@@ -92,9 +92,9 @@ CREATE FUNCTION close_probability(cycle_summary, within interval) RETURNS double
 COMMENT ON FUNCTION mean(cycle_summary) IS
     'Mean cycle of closed deals, as avg(closed - opened) (open deals are not in it: see survival_median)';
 COMMENT ON FUNCTION median(cycle_summary) IS
-    'Median cycle of closed deals, within 0.4% or a second';
+    'Median cycle of closed deals, as percentile_disc(0.5): exact in whole days when every duration is whole days, else within 0.4% or a second';
 COMMENT ON FUNCTION percentile(cycle_summary, double precision) IS
-    'Cycle of closed deals at percentile p (as percentile_disc), within 0.4% or a second';
+    'Cycle of closed deals at percentile p, as percentile_disc: exact in whole days when every duration is whole days, else within 0.4% or a second';
 COMMENT ON FUNCTION closed_deals(cycle_summary) IS
     'Deals closed (won or lost) in the summary';
 COMMENT ON FUNCTION open_deals(cycle_summary) IS
@@ -102,18 +102,18 @@ COMMENT ON FUNCTION open_deals(cycle_summary) IS
 COMMENT ON FUNCTION skipped(cycle_summary) IS
     'Rows left out of every figure: closed before opened, or with an infinite timestamp';
 COMMENT ON FUNCTION survival_median(cycle_summary) IS
-    'Kaplan-Meier median: the time by which half of all deals, open ones included, have closed; NULL if never';
+    'Kaplan-Meier median: the time by which half of all deals, open ones included, have closed (exact whole days on whole-day durations); NULL if never';
 COMMENT ON FUNCTION survival_percentile(cycle_summary, double precision) IS
-    'Kaplan-Meier: the time by which a share p of all deals has closed; NULL when the curve never gets there';
+    'Kaplan-Meier: the first time at which a share p of all deals has closed (exact whole days on whole-day durations); NULL when the curve never gets there';
 COMMENT ON FUNCTION close_probability(cycle_summary, interval) IS
-    'Kaplan-Meier probability that a deal closes within the given time: 1 - S(within)';
+    'Kaplan-Meier probability that a deal closes within the given time, a deal closed at exactly that time included: 1 - S(within); a year is 365.25 days and a month 30, as extract(epoch) counts them';
 
--- Aggregates.  A full summary keeps two sketches; avg_cycle keeps counts and
--- a sum only (mean-only: cheaper, and exactly invertible).  Their empty
--- summaries:
+-- Aggregates.  A full summary keeps two day histograms (every duration whole
+-- days) or two sketches; avg_cycle keeps counts and a sum only (mean-only:
+-- cheaper, and exactly invertible).  Their empty summaries:
 -- @CYCLE_EMPTY@ = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":"AAAAAAAA"}'
 -- @CYCLE_MEAN_ONLY_EMPTY@ = '{"version":1,"closed":0,"open":0,"skipped":0,"sum_us":0,"sum_days":0,"sketches":null}'
--- SSPACE: what a grown state with sketches takes (about 16 kB):
+-- SSPACE: what a grown state with sketches or day histograms takes (about 16 kB):
 -- @CYCLE_STATE_SIZE@ = 16384
 CREATE AGGREGATE cycle_agg(opened timestamptz, closed timestamptz) (
     SFUNC = cycle_trans,
@@ -223,6 +223,6 @@ COMMENT ON AGGREGATE avg_cycle(timestamptz, timestamptz) IS
 COMMENT ON AGGREGATE avg_cycle(date, date) IS
     'Mean cycle of closed deals in days; also a moving window aggregate';
 COMMENT ON AGGREGATE median_cycle(timestamptz, timestamptz) IS
-    'Median cycle of closed deals, within 0.4% or a second';
+    'Median cycle of closed deals, as percentile_disc(0.5): exact when every cycle is whole days, else within 0.4% or a second';
 COMMENT ON AGGREGATE median_cycle(date, date) IS
-    'Median cycle of closed deals (dates), within 0.4% or a second';
+    'Median cycle of closed deals in whole days (dates), exactly percentile_disc(0.5)';

@@ -36,8 +36,9 @@ typedef enum HbKind
  * The header flags belong to the family.  Each bit is one of:
  *  - a part bit, `lacks` (the value does not keep a part: ticket's and
  *    cycle's MEAN_ONLY have no sketch) or `keeps` (it keeps an optional
- *    part: retention's REVENUE); a merge combines them by one rule,
- *    hb_merge_flags();
+ *    part: retention's REVENUE; cycle's DAYS, exact day histograms that a
+ *    merge with a summary without them folds into its sketches); a merge
+ *    combines them by one rule, hb_merge_flags();
  *  - a kind bit (retention's HASHED keys): values of different kinds never
  *    merge; the family says so in its own words;
  *  - a form bit (ticket's BIG: exact values written as numerics): how this
@@ -319,8 +320,8 @@ extern int64 hb_text_int64_field(HbTextReader *r, const char *key);
 /* ,"key":value where value is a bare token (a number) or a "string";
  * returns the token or the string's content, NULL for a bare null. */
 extern char *hb_text_value_field(HbTextReader *r, const char *key);
-/* true when the next field is "key" (the reader stays put): a choice of keys */
-extern bool hb_text_next_field_is(HbTextReader *r, const char *key);
+/* True when the next field is named key (a form with optional fields); reads nothing. */
+extern bool hb_text_next_is(HbTextReader *r, const char *key);
 extern void hb_text_end(HbTextReader *r);
 pg_noreturn extern void hb_text_bad(HbTextReader *r, const char *detail);
 

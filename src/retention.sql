@@ -389,4 +389,4 @@ COMMENT ON FUNCTION retention(retention_summary) IS
 COMMENT ON FUNCTION cohorts(retention_summary) IS
     'Cohort triangle: customers by first active period, and how many of them are active k periods later';
 COMMENT ON FUNCTION revenue_retention(retention_summary) IS
-    'Revenue retention over the customers active the period before: starting revenue, expansion, contraction, churned revenue, NRR and GRR';
+    'Revenue retention over the customers active the period before: starting revenue, expansion, contraction, churned revenue, NRR and GRR, one row per period as retention() gives (the first with no starting revenue and NULL ratios)';

@@ -127,11 +127,15 @@ retention_periods_add(void *arg, int64 key, const int32 *p, const int64 *revs, i
 	}
 }
 
+/*
+ * num / den, or NULL unless den > 0: the rates over last period's customers
+ * (none) and the ratios over its revenue (none, or refunds beyond sales).
+ */
 static Datum
-retention_rate_or_null(int64 num, int64 den, bool *isnull)
+retention_ratio_or_null(int128 num, int128 den, bool *isnull)
 {
-	*isnull = den == 0;
-	return Float8GetDatum(den == 0 ? 0.0 : (double) num / (double) den);
+	*isnull = den <= 0;
+	return Float8GetDatum(den <= 0 ? 0.0 : (double) num / (double) den);
 }
 
 /* retention(s): one row per period from the first to the last. */
@@ -158,9 +162,9 @@ retention_retention(PG_FUNCTION_ARGS)
 		v[0] = retention_report_date(&a.r, i);
 		for (int c = 0; c < PERIODS_COUNTS; c++)	/* columns 1 to 5 */
 			v[1 + c] = Int64GetDatum(count[c][i]);
-		v[6] = retention_rate_or_null(count[PERIODS_RETAINED][i], prev, &nulls[6]);
-		v[7] = retention_rate_or_null(count[PERIODS_CHURNED][i], prev, &nulls[7]);
-		v[8] = retention_rate_or_null(count[PERIODS_ACTIVE][i] - count[PERIODS_NEW][i], prev, &nulls[8]);
+		v[6] = retention_ratio_or_null(count[PERIODS_RETAINED][i], prev, &nulls[6]);
+		v[7] = retention_ratio_or_null(count[PERIODS_CHURNED][i], prev, &nulls[7]);
+		v[8] = retention_ratio_or_null(count[PERIODS_ACTIVE][i] - count[PERIODS_NEW][i], prev, &nulls[8]);
 		retention_report_row(&a.r, v, nulls);
 	}
 	return (Datum) 0;
@@ -267,11 +271,18 @@ retention_cohorts(PG_FUNCTION_ARGS)
 
 /* ---------- revenue_retention(): revenue kept period to period ---------- */
 
-/* Its sums per period: its columns, then the sum of min(now, before). */
+/*
+ * Its sums per period, in the order of its columns.  Each customer active
+ * the period before ("then") counts its change to now (0 when gone, so it
+ * holds with refunds too): an increase is expansion, a decrease contraction
+ * while still active, churn when gone.  So every movement is >= 0 and
+ * start + expansion - contraction - churned = what those customers bring
+ * now (README, The retention family).
+ */
 enum
 {
 	REVENUE_START, REVENUE_EXPANSION, REVENUE_CONTRACTION, REVENUE_CHURNED,
-	REVENUE_KEPT, REVENUE_SUMS
+	REVENUE_SUMS
 };
 
 typedef struct RevenueAcc
@@ -289,27 +300,25 @@ retention_revenue_add(void *arg, int64 key, const int32 *p, const int64 *r, int 
 	for (k = 0; k < n; k++)
 	{
 		int32		next = p[k] + 1 - a->r.first;
-		int64		before = r[k],
-					now;
+		bool		stays = k + 1 < n && p[k + 1] == p[k] + 1;
+		int64		then = r[k],
+					now = stays ? r[k + 1] : 0;
 
 		if (next >= a->r.span)
 			continue;
-		now = (k + 1 < n && p[k + 1] == p[k] + 1) ? r[k + 1] : 0;
-		a->sum[REVENUE_START][next] += before;
-		if (k + 1 < n && p[k + 1] == p[k] + 1)
-		{
-			if (now > before)
-				a->sum[REVENUE_EXPANSION][next] += now - before;
-			else
-				a->sum[REVENUE_CONTRACTION][next] += before - now;
-		}
+		a->sum[REVENUE_START][next] += then;
+		if (now > then)
+			a->sum[REVENUE_EXPANSION][next] += (int128) now - then;
 		else
-			a->sum[REVENUE_CHURNED][next] += before;
-		a->sum[REVENUE_KEPT][next] += Min(now, before);
+			a->sum[stays ? REVENUE_CONTRACTION : REVENUE_CHURNED][next] += (int128) then - now;
 	}
 }
 
-/* revenue_retention(s): per period, over the customers active the period before. */
+/*
+ * revenue_retention(s): one row per period from the first to the last, as
+ * retention() gives, over the customers active the period before (none
+ * for the first: no starting revenue, NULL ratios).
+ */
 PG_FUNCTION_INFO_V1(retention_revenue_retention);
 Datum
 retention_revenue_retention(PG_FUNCTION_ARGS)
@@ -323,20 +332,19 @@ retention_revenue_retention(PG_FUNCTION_ARGS)
 	for (int c = 0; c < REVENUE_SUMS; c++)
 		sum[c] = retention_report_counters(&a.r, sizeof(int128));
 	retention_walk(a.r.f, retention_revenue_add, &a);
-	for (i = 1; i < a.r.span; i++)
+	for (i = 0; i < a.r.span; i++)
 	{
 		Datum		v[7];
 		bool		nulls[7] = {false};
 		int128		start = sum[REVENUE_START][i],
-					now = start + sum[REVENUE_EXPANSION][i] - sum[REVENUE_CONTRACTION][i] - sum[REVENUE_CHURNED][i];
+					kept = start - sum[REVENUE_CONTRACTION][i] - sum[REVENUE_CHURNED][i];
 
 		CHECK_FOR_INTERRUPTS();
 		v[0] = retention_report_date(&a.r, i);
-		for (int c = 0; c < REVENUE_KEPT; c++)	/* columns 1 to 4 */
+		for (int c = 0; c < REVENUE_SUMS; c++)	/* columns 1 to 4 */
 			v[1 + c] = NumericGetDatum(hb_int128_numeric(sum[c][i], a.r.f->rev_scale));
-		nulls[5] = nulls[6] = start == 0;
-		v[5] = Float8GetDatum(start == 0 ? 0.0 : (double) now / (double) start);
-		v[6] = Float8GetDatum(start == 0 ? 0.0 : (double) sum[REVENUE_KEPT][i] / (double) start);
+		v[5] = retention_ratio_or_null(kept + sum[REVENUE_EXPANSION][i], start, &nulls[5]);
+		v[6] = retention_ratio_or_null(kept, start, &nulls[6]);
 		retention_report_row(&a.r, v, nulls);
 	}
 	return (Datum) 0;

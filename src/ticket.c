@@ -716,7 +716,7 @@ ticket_summary_in_checked(PG_FUNCTION_ARGS)
 	for (k = 0; k < NEXACT; k++)
 		nx[k] = ticket_text_numeric(&r, hb_text_value_field(&r, ticket_exact_keys[k]), ticket_exact_keys[k]);
 	/* the amounts: the exact list, or (as every version wrote) the sketch */
-	exact = hb_text_next_field_is(&r, "amounts");
+	exact = hb_text_next_is(&r, "amounts");
 	dist = hb_text_value_field(&r, exact ? "amounts" : "sketch");
 	hb_text_end(&r);
 	if (exact && dist == NULL)

@@ -12,6 +12,10 @@
 --   active_at, 'Your/Zone') (or current_setting('TimeZone')), then update.
 -- * The aggregates whose state grows with the rows declare its size (SSPACE)
 --   for the planner.
+-- * revenue_retention() lists the first period too, as retention() does;
+--   its comment says so.
+-- * cycle_summary keeps whole-day durations exactly (day histograms): the
+--   comments of the cycle type and accessors say what is exact.
 -- * ticket_summary keeps up to 1,024 distinct amounts exactly: the comments
 --   of the type and of its percentile functions say so.
 -- Every statement is written out, values included: an update script is
@@ -454,6 +458,31 @@ CREATE OR REPLACE FUNCTION revenue_retention(retention_summary,
     AS 'MODULE_PATHNAME', 'retention_revenue_retention' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
 CREATE OR REPLACE FUNCTION sparkline(double precision[]) RETURNS text
     AS 'MODULE_PATHNAME', 'sparkline' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- revenue_retention() lists every period, the first too, as retention() does.
+COMMENT ON FUNCTION revenue_retention(retention_summary) IS
+    'Revenue retention over the customers active the period before: starting revenue, expansion, contraction, churned revenue, NRR and GRR, one row per period as retention() gives (the first with no starting revenue and NULL ratios)';
+
+-- cycle_summary: exact on whole days (day histograms), horizons counted as
+-- extract(epoch) counts them.
+COMMENT ON TYPE cycle_summary IS
+    'Sales-cycle durations: closed, open (censored) and skipped deals, the exact sum of closed durations, and for percentiles and Kaplan-Meier survival exact day histograms (whole-day durations) or sketches';
+COMMENT ON FUNCTION cycle_summary_out(cycle_summary) IS
+    'Writes a cycle_summary as JSON text, day histograms or sketches in base64';
+COMMENT ON FUNCTION median(cycle_summary) IS
+    'Median cycle of closed deals, as percentile_disc(0.5): exact in whole days when every duration is whole days, else within 0.4% or a second';
+COMMENT ON FUNCTION percentile(cycle_summary, double precision) IS
+    'Cycle of closed deals at percentile p, as percentile_disc: exact in whole days when every duration is whole days, else within 0.4% or a second';
+COMMENT ON FUNCTION survival_median(cycle_summary) IS
+    'Kaplan-Meier median: the time by which half of all deals, open ones included, have closed (exact whole days on whole-day durations); NULL if never';
+COMMENT ON FUNCTION survival_percentile(cycle_summary, double precision) IS
+    'Kaplan-Meier: the first time at which a share p of all deals has closed (exact whole days on whole-day durations); NULL when the curve never gets there';
+COMMENT ON FUNCTION close_probability(cycle_summary, interval) IS
+    'Kaplan-Meier probability that a deal closes within the given time, a deal closed at exactly that time included: 1 - S(within); a year is 365.25 days and a month 30, as extract(epoch) counts them';
+COMMENT ON AGGREGATE median_cycle(timestamptz, timestamptz) IS
+    'Median cycle of closed deals, as percentile_disc(0.5): exact when every cycle is whole days, else within 0.4% or a second';
+COMMENT ON AGGREGATE median_cycle(date, date) IS
+    'Median cycle of closed deals in whole days (dates), exactly percentile_disc(0.5)';
 
 -- ticket_summary keeps up to 1,024 distinct amounts exactly (percentiles
 -- are then percentile_disc's): the comments that said "within 0.4%".

@@ -2,14 +2,15 @@
 --   psql -v seed=0.42 -v cases=400 -v seconds=120 -f test/lib/fuzz.sql
 -- The seeds are valid summaries of every type: from random data with
 -- extreme values (ticket summaries as exact lists of amounts, of integers
--- and of numerics, and as sketches), their mean-only and sketch-only
--- forms, and, by text input, summaries whose counts are just above 2^31,
--- 2^32 or near 2^63.
+-- and of numerics, and as sketches; cycles also of dates: day summaries),
+-- their mean-only and sketch-only forms, and, by text input, summaries
+-- whose counts are just above 2^31, 2^32 or near 2^63.
 -- Part 1 feeds every summary type mutated text (input function) and mutated
 -- bytes (binary receive, through COPY ... FORMAT binary).  A value that is
 -- accepted must be a real summary: its text and bytes round-trip, and every
 -- accessor and rollup() either answers or raises an ERROR.
--- Part 2 appends 1 to 16 bytes to every seed's binary form: always 22P03.
+-- Part 2 appends 1 to 16 bytes to every seed's binary form: always 22P03;
+-- part 2b corrupts the day histograms of cycle summaries byte by byte.
 -- Part 3 rolls seeds up with themselves (2, 4, ... 2^63 copies, and sums
 -- of those just past 2^31, 2^32 and 2^63): every count exact, through text
 -- and binary, or a clean ERROR once a count passes its type.
@@ -141,6 +142,8 @@ DECLARE
     'ticket_summary', 'SELECT heartbeat.ticket_agg(amount) FROM fuzz.rows WHERE i %% %s < 4 GROUP BY i %% 2',
     'cycle_summary', 'SELECT heartbeat.cycle_agg(opened, closed) FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
     'cycle_summary', 'SELECT heartbeat.cycle_agg(opened, closed, timestamptz ''2025-09-01'') FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
+    'cycle_summary', 'SELECT heartbeat.cycle_agg(opened::date, closed::date) FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
+    'cycle_summary', 'SELECT heartbeat.cycle_agg(opened::date, closed::date, date ''2025-09-01'') FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
     'retention_summary', 'SELECT heartbeat.retention_agg(''month'', cust, opened, ''UTC'') FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
     'retention_summary', 'SELECT heartbeat.retention_agg(''week'', cust::text, opened::date, round(amount, 2)) FROM fuzz.rows WHERE i %% %s < 3 AND amount BETWEEN -1e6 AND 1e6 GROUP BY grp',
     'retention_summary', 'SELECT heartbeat.retention_agg(''quarter'', md5(cust::text)::uuid, opened::timestamp) FROM fuzz.rows WHERE i %% %s < 3 GROUP BY grp',
@@ -181,7 +184,8 @@ END $$;
 -- Summaries with counts past 2^31, 2^32 and near 2^63, written by hand
 -- (a 32-bit truncation shows as a text that does not read back).  Ticket
 -- amounts are a zeros and c of 1.5; cycles a closed in 0 days (or 1 day),
--- b open at age 0, c skipped; the sketches hold those counts as varints.
+-- b open at age 0, c skipped; the sketches (or day histograms) hold those
+-- counts as varints.
 CREATE TABLE fuzz.big (n numeric);
 INSERT INTO fuzz.big VALUES (2147483647), (2147483648), (2147483649), (4294967295), (4294967296), (4294967297),
   (6442450943), (6442450945), (4611686018427387903), (4611686018427387904), (9223372036854775806), (9223372036854775807);
@@ -233,6 +237,10 @@ BEGIN
       format('{"version":1,"closed":%s,"open":%s,"skipped":%s,"sum_us":%s,"sum_days":%s,"sketches":"%s"}',
              a, b, c, a * 86400000000, a,
              fuzz.b64('\x0001e846'::bytea || fuzz.varint(a) || '\x00'::bytea || fuzz.varint(b) || '\x0000'::bytea)));
+    PERFORM fuzz.add_seed('cycle_summary',
+      format('{"version":1,"closed":%s,"open":%s,"skipped":%s,"sum_us":%s,"sum_days":%s,"days":"%s"}',
+             a, b, c, a * 86400000000, a,
+             fuzz.b64('\x0101'::bytea || fuzz.varint(a) || CASE WHEN b > 0 THEN '\x0100'::bytea || fuzz.varint(b) ELSE '\x00' END)));
     PERFORM fuzz.add_seed('funnel_summary',
       format('{"version":1,"furthest":"%s"}', (SELECT string_agg(fuzz.count()::text, ' ') FROM generate_series(1, fuzz.rint(1, 5)))));
   END LOOP;
@@ -322,7 +330,7 @@ BEGIN
            || substr(t, i + 1);
   WHEN 7 THEN RETURN other;                                                    -- another type's text
   WHEN 8 THEN                                                                 -- base64 payload mutated
-    m := substring(t FROM '"(?:sketch|sketches|amounts|data)": *"([^"]+)"');
+    m := substring(t FROM '"(?:sketch|sketches|amounts|days|data)": *"([^"]+)"');
     IF m IS NULL THEN RETURN t || ' '; END IF;
     BEGIN
       RETURN replace(t, m, replace(encode(fuzz.mutate_bytes(decode(m, 'base64'), obin), 'base64'), E'\n', ''));
@@ -444,6 +452,34 @@ BEGIN
   END LOOP;
 END $$;
 SELECT fuzz.part2();
+
+---------------------------------------------------------------- part 2b
+-- Day histograms corrupted byte by byte: in the binary form of a few day
+-- summaries, each of the first 120 bytes after the fixed part (51 bytes:
+-- version, family, flags, six bigints) set to 0 and to 255 and flipped in
+-- its lowest bit, in turn: refused with 22P03, or accepted as a real
+-- summary (its counts and sums agree with its histograms).
+CREATE FUNCTION fuzz.part2b(seeds int) RETURNS void LANGUAGE plpgsql AS $$
+DECLARE s record; i int; b bytea; o text;
+BEGIN
+  FOR s IN SELECT * FROM fuzz.seed WHERE typ = 'cycle_summary' AND txt ~ '"days":' ORDER BY random() LIMIT seeds LOOP
+    FOR i IN 51 .. least(length(s.bin), 171) - 1 LOOP
+      FOREACH b IN ARRAY ARRAY[set_byte(s.bin, i, 0), set_byte(s.bin, i, 255), set_byte(s.bin, i, get_byte(s.bin, i) # 1)] LOOP
+        EXIT WHEN fuzz.out_of_time();
+        CONTINUE WHEN b = s.bin;
+        o := fuzz.recv_case('cycle_summary', b);
+        PERFORM fuzz.note('day histogram', o);
+        IF o NOT IN ('accepted', 'error 22P03') THEN
+          PERFORM fuzz.violate('day histogram', format('%s with byte %s set: %s', s.txt, i, o));
+        END IF;
+      END LOOP;
+    END LOOP;
+  END LOOP;
+  IF NOT EXISTS (SELECT FROM fuzz.tally WHERE part = 'day histogram') THEN
+    PERFORM fuzz.violate('day histogram', 'no day summary among the seeds: part 2b tested nothing');
+  END IF;
+END $$;
+SELECT fuzz.part2b(6);
 
 ---------------------------------------------------------------- part 3
 -- Counts past 2^31, 2^32 and 2^63 by rollup(): a seed rolled up with itself
