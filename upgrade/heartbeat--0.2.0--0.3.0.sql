@@ -18,6 +18,9 @@
 --   comments of the cycle type and accessors say what is exact.
 -- * ticket_summary keeps up to 1,024 distinct amounts exactly: the comments
 --   of the type and of its percentile functions say so.
+-- * Every summary type has = and <> (the same canonical bytes, as `*=`
+--   compares) and a hash operator class: SELECT DISTINCT, UNION, GROUP BY
+--   and hash joins work on summaries.
 -- Every statement is written out, values included: an update script is
 -- frozen once released, whatever later becomes of src/*.sql.
 
@@ -498,3 +501,211 @@ COMMENT ON FUNCTION median(ticket_summary) IS
     'Median amount (percentile 0.5, as percentile_disc): exactly up to 1,024 distinct amounts, else within 0.4% relative error; NULL without deals';
 COMMENT ON AGGREGATE median_ticket(numeric) IS
     'Median ticket as percentile_disc(0.5) would give it: exactly up to 1,024 distinct amounts, else within 0.4% relative error';
+
+-- Equality and hashing of every summary type: = and <> (the same canonical
+-- bytes), and a hash operator class for SELECT DISTINCT, UNION, GROUP BY
+-- and hash joins; one C function per role serves every type.
+-- conversion_summary
+CREATE FUNCTION summary_eq(conversion_summary, conversion_summary) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION summary_ne(conversion_summary, conversion_summary) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION summary_hash(conversion_summary) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION summary_hash_extended(conversion_summary, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION summary_eq(conversion_summary, conversion_summary) IS
+    'True when both summaries have the same canonical bytes (so the same text): the function of =';
+COMMENT ON FUNCTION summary_ne(conversion_summary, conversion_summary) IS
+    'True when the summaries'' canonical bytes differ: the function of <>';
+COMMENT ON FUNCTION summary_hash(conversion_summary) IS
+    'Hash of a summary''s canonical bytes: support function 1 of its hash operator class';
+COMMENT ON FUNCTION summary_hash_extended(conversion_summary, bigint) IS
+    'Hash of a summary''s canonical bytes with a 64-bit seed: support function 2 of its hash operator class';
+
+CREATE OPERATOR = (
+    LEFTARG = conversion_summary, RIGHTARG = conversion_summary, FUNCTION = summary_eq,
+    COMMUTATOR = =, NEGATOR = <>,
+    RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES
+);
+CREATE OPERATOR <> (
+    LEFTARG = conversion_summary, RIGHTARG = conversion_summary, FUNCTION = summary_ne,
+    COMMUTATOR = <>, NEGATOR = =,
+    RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
+);
+CREATE OPERATOR CLASS conversion_summary_ops DEFAULT FOR TYPE conversion_summary USING hash AS
+    OPERATOR 1 = (conversion_summary, conversion_summary),
+    FUNCTION 1 summary_hash(conversion_summary),
+    FUNCTION 2 summary_hash_extended(conversion_summary, bigint);
+
+COMMENT ON OPERATOR = (conversion_summary, conversion_summary) IS
+    'Summaries are equal when their canonical bytes are the same: the same rows, in any order or split, give equal summaries';
+COMMENT ON OPERATOR <> (conversion_summary, conversion_summary) IS
+    'Summaries differ when their canonical bytes differ';
+COMMENT ON OPERATOR CLASS conversion_summary_ops USING hash IS
+    'Hashes summaries by their canonical bytes, for SELECT DISTINCT, UNION, GROUP BY and hash joins';
+
+-- ticket_summary
+CREATE FUNCTION summary_eq(ticket_summary, ticket_summary) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION summary_ne(ticket_summary, ticket_summary) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION summary_hash(ticket_summary) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION summary_hash_extended(ticket_summary, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION summary_eq(ticket_summary, ticket_summary) IS
+    'True when both summaries have the same canonical bytes (so the same text): the function of =';
+COMMENT ON FUNCTION summary_ne(ticket_summary, ticket_summary) IS
+    'True when the summaries'' canonical bytes differ: the function of <>';
+COMMENT ON FUNCTION summary_hash(ticket_summary) IS
+    'Hash of a summary''s canonical bytes: support function 1 of its hash operator class';
+COMMENT ON FUNCTION summary_hash_extended(ticket_summary, bigint) IS
+    'Hash of a summary''s canonical bytes with a 64-bit seed: support function 2 of its hash operator class';
+
+CREATE OPERATOR = (
+    LEFTARG = ticket_summary, RIGHTARG = ticket_summary, FUNCTION = summary_eq,
+    COMMUTATOR = =, NEGATOR = <>,
+    RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES
+);
+CREATE OPERATOR <> (
+    LEFTARG = ticket_summary, RIGHTARG = ticket_summary, FUNCTION = summary_ne,
+    COMMUTATOR = <>, NEGATOR = =,
+    RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
+);
+CREATE OPERATOR CLASS ticket_summary_ops DEFAULT FOR TYPE ticket_summary USING hash AS
+    OPERATOR 1 = (ticket_summary, ticket_summary),
+    FUNCTION 1 summary_hash(ticket_summary),
+    FUNCTION 2 summary_hash_extended(ticket_summary, bigint);
+
+COMMENT ON OPERATOR = (ticket_summary, ticket_summary) IS
+    'Summaries are equal when their canonical bytes are the same: the same rows, in any order or split, give equal summaries';
+COMMENT ON OPERATOR <> (ticket_summary, ticket_summary) IS
+    'Summaries differ when their canonical bytes differ';
+COMMENT ON OPERATOR CLASS ticket_summary_ops USING hash IS
+    'Hashes summaries by their canonical bytes, for SELECT DISTINCT, UNION, GROUP BY and hash joins';
+
+-- cycle_summary
+CREATE FUNCTION summary_eq(cycle_summary, cycle_summary) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION summary_ne(cycle_summary, cycle_summary) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION summary_hash(cycle_summary) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION summary_hash_extended(cycle_summary, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION summary_eq(cycle_summary, cycle_summary) IS
+    'True when both summaries have the same canonical bytes (so the same text): the function of =';
+COMMENT ON FUNCTION summary_ne(cycle_summary, cycle_summary) IS
+    'True when the summaries'' canonical bytes differ: the function of <>';
+COMMENT ON FUNCTION summary_hash(cycle_summary) IS
+    'Hash of a summary''s canonical bytes: support function 1 of its hash operator class';
+COMMENT ON FUNCTION summary_hash_extended(cycle_summary, bigint) IS
+    'Hash of a summary''s canonical bytes with a 64-bit seed: support function 2 of its hash operator class';
+
+CREATE OPERATOR = (
+    LEFTARG = cycle_summary, RIGHTARG = cycle_summary, FUNCTION = summary_eq,
+    COMMUTATOR = =, NEGATOR = <>,
+    RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES
+);
+CREATE OPERATOR <> (
+    LEFTARG = cycle_summary, RIGHTARG = cycle_summary, FUNCTION = summary_ne,
+    COMMUTATOR = <>, NEGATOR = =,
+    RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
+);
+CREATE OPERATOR CLASS cycle_summary_ops DEFAULT FOR TYPE cycle_summary USING hash AS
+    OPERATOR 1 = (cycle_summary, cycle_summary),
+    FUNCTION 1 summary_hash(cycle_summary),
+    FUNCTION 2 summary_hash_extended(cycle_summary, bigint);
+
+COMMENT ON OPERATOR = (cycle_summary, cycle_summary) IS
+    'Summaries are equal when their canonical bytes are the same: the same rows, in any order or split, give equal summaries';
+COMMENT ON OPERATOR <> (cycle_summary, cycle_summary) IS
+    'Summaries differ when their canonical bytes differ';
+COMMENT ON OPERATOR CLASS cycle_summary_ops USING hash IS
+    'Hashes summaries by their canonical bytes, for SELECT DISTINCT, UNION, GROUP BY and hash joins';
+
+-- retention_summary
+CREATE FUNCTION summary_eq(retention_summary, retention_summary) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION summary_ne(retention_summary, retention_summary) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION summary_hash(retention_summary) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION summary_hash_extended(retention_summary, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION summary_eq(retention_summary, retention_summary) IS
+    'True when both summaries have the same canonical bytes (so the same text): the function of =';
+COMMENT ON FUNCTION summary_ne(retention_summary, retention_summary) IS
+    'True when the summaries'' canonical bytes differ: the function of <>';
+COMMENT ON FUNCTION summary_hash(retention_summary) IS
+    'Hash of a summary''s canonical bytes: support function 1 of its hash operator class';
+COMMENT ON FUNCTION summary_hash_extended(retention_summary, bigint) IS
+    'Hash of a summary''s canonical bytes with a 64-bit seed: support function 2 of its hash operator class';
+
+CREATE OPERATOR = (
+    LEFTARG = retention_summary, RIGHTARG = retention_summary, FUNCTION = summary_eq,
+    COMMUTATOR = =, NEGATOR = <>,
+    RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES
+);
+CREATE OPERATOR <> (
+    LEFTARG = retention_summary, RIGHTARG = retention_summary, FUNCTION = summary_ne,
+    COMMUTATOR = <>, NEGATOR = =,
+    RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
+);
+CREATE OPERATOR CLASS retention_summary_ops DEFAULT FOR TYPE retention_summary USING hash AS
+    OPERATOR 1 = (retention_summary, retention_summary),
+    FUNCTION 1 summary_hash(retention_summary),
+    FUNCTION 2 summary_hash_extended(retention_summary, bigint);
+
+COMMENT ON OPERATOR = (retention_summary, retention_summary) IS
+    'Summaries are equal when their canonical bytes are the same: the same rows, in any order or split, give equal summaries';
+COMMENT ON OPERATOR <> (retention_summary, retention_summary) IS
+    'Summaries differ when their canonical bytes differ';
+COMMENT ON OPERATOR CLASS retention_summary_ops USING hash IS
+    'Hashes summaries by their canonical bytes, for SELECT DISTINCT, UNION, GROUP BY and hash joins';
+
+-- funnel_summary
+CREATE FUNCTION summary_eq(funnel_summary, funnel_summary) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION summary_ne(funnel_summary, funnel_summary) RETURNS boolean
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE LEAKPROOF;
+CREATE FUNCTION summary_hash(funnel_summary) RETURNS integer
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+CREATE FUNCTION summary_hash_extended(funnel_summary, bigint) RETURNS bigint
+    AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+COMMENT ON FUNCTION summary_eq(funnel_summary, funnel_summary) IS
+    'True when both summaries have the same canonical bytes (so the same text): the function of =';
+COMMENT ON FUNCTION summary_ne(funnel_summary, funnel_summary) IS
+    'True when the summaries'' canonical bytes differ: the function of <>';
+COMMENT ON FUNCTION summary_hash(funnel_summary) IS
+    'Hash of a summary''s canonical bytes: support function 1 of its hash operator class';
+COMMENT ON FUNCTION summary_hash_extended(funnel_summary, bigint) IS
+    'Hash of a summary''s canonical bytes with a 64-bit seed: support function 2 of its hash operator class';
+
+CREATE OPERATOR = (
+    LEFTARG = funnel_summary, RIGHTARG = funnel_summary, FUNCTION = summary_eq,
+    COMMUTATOR = =, NEGATOR = <>,
+    RESTRICT = pg_catalog.eqsel, JOIN = pg_catalog.eqjoinsel, HASHES
+);
+CREATE OPERATOR <> (
+    LEFTARG = funnel_summary, RIGHTARG = funnel_summary, FUNCTION = summary_ne,
+    COMMUTATOR = <>, NEGATOR = =,
+    RESTRICT = pg_catalog.neqsel, JOIN = pg_catalog.neqjoinsel
+);
+CREATE OPERATOR CLASS funnel_summary_ops DEFAULT FOR TYPE funnel_summary USING hash AS
+    OPERATOR 1 = (funnel_summary, funnel_summary),
+    FUNCTION 1 summary_hash(funnel_summary),
+    FUNCTION 2 summary_hash_extended(funnel_summary, bigint);
+
+COMMENT ON OPERATOR = (funnel_summary, funnel_summary) IS
+    'Summaries are equal when their canonical bytes are the same: the same rows, in any order or split, give equal summaries';
+COMMENT ON OPERATOR <> (funnel_summary, funnel_summary) IS
+    'Summaries differ when their canonical bytes differ';
+COMMENT ON OPERATOR CLASS funnel_summary_ops USING hash IS
+    'Hashes summaries by their canonical bytes, for SELECT DISTINCT, UNION, GROUP BY and hash joins';
