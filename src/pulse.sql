@@ -150,7 +150,7 @@ BEGIN
                                @extschema@.ticket_agg(a) FILTER (WHERE w AND c OPERATOR(pg_catalog.>=) $7) AS t,
                                @extschema@.cycle_agg(o, c) FILTER (WHERE c OPERATOR(pg_catalog.>=) $7) AS cy
                           FROM d WHERE pc IS NOT NULL GROUP BY 1, 2),
-             ret AS (SELECT x.sk, r.period AS p, r.retention_rate
+             ret AS (SELECT x.sk, r.period AS p, r.retention_rate, r.active
                        FROM (SELECT sk, @extschema@.retention_agg($1, cu, c, pg_catalog.current_setting('TimeZone')) AS s
                                FROM d WHERE w AND pc IS NOT NULL AND c OPERATOR(pg_catalog.>=) $6 GROUP BY sk) x,
                             LATERAL @extschema@.retention(x.s) r),
@@ -159,11 +159,15 @@ BEGIN
                            FROM span s, pg_catalog.generate_series(s.lo, s.hi, $3) WITH ORDINALITY g(p, k)
                           WHERE g.p OPERATOR(pg_catalog.>=) $5 AND g.p OPERATOR(pg_catalog.<) $8),
              rows AS (SELECT ps.sk, ps.p, ps.history, coalesce(op.n, 0) AS opened, coalesce(cl.n, 0) AS closed,
-                             coalesce(cl.nw, 0) AS won, cl.cs, cl.t, cl.cy, op.sc, ret.retention_rate
+                             coalesce(cl.nw, 0) AS won, cl.cs, cl.t, cl.cy, op.sc,
+                             -- after a segment's last period with a won deal, none of the customers before stayed
+                             coalesce(ret.retention_rate, CASE WHEN prev.active OPERATOR(pg_catalog.>) 0 THEN 0 END) AS retention_rate
                         FROM periods ps
                              LEFT JOIN opened op ON op.sk OPERATOR(pg_catalog.=) ps.sk AND op.p OPERATOR(pg_catalog.=) ps.p
                              LEFT JOIN closed cl ON cl.sk OPERATOR(pg_catalog.=) ps.sk AND cl.p OPERATOR(pg_catalog.=) ps.p
-                             LEFT JOIN ret ON ret.sk OPERATOR(pg_catalog.=) ps.sk AND ret.p OPERATOR(pg_catalog.=) ps.p),
+                             LEFT JOIN ret ON ret.sk OPERATOR(pg_catalog.=) ps.sk AND ret.p OPERATOR(pg_catalog.=) ps.p
+                             LEFT JOIN ret prev ON prev.sk OPERATOR(pg_catalog.=) ps.sk
+                                               AND prev.p OPERATOR(pg_catalog.=) (ps.p OPERATOR(pg_catalog.-) $3)::pg_catalog.date),
              -- The z-score and, over the same look-back, its pooled wins and trials.
              z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, @CONVERSION_EMPTY@), %8$s) OVER w AS cz,
                           @extschema@.trials(cs) AS n, pg_catalog.sum(@extschema@.conversions(cs)) OVER lb AS pc,
