@@ -133,26 +133,29 @@ BEGIN
                         %4$I::pg_catalog.numeric AS a, %5$I AS cu,
                         CASE WHEN %7$s IS NULL THEN 'n' ELSE 'v' OPERATOR(pg_catalog.||) %7$s END AS sk
                    FROM %6$s),
-             -- The deals some period needs, read once, with the period each counts in as
-             -- opened (po) and as closed (pc), NULL where no period returned needs it.
-             d AS MATERIALIZED (
-                 SELECT *, CASE WHEN o OPERATOR(pg_catalog.<=) $2 AND o OPERATOR(pg_catalog.>=) $7 AND o OPERATOR(pg_catalog.<) $8
-                                THEN pg_catalog.date_trunc($1, o)::pg_catalog.date END AS po,
-                           CASE WHEN c OPERATOR(pg_catalog.<=) $2 AND c OPERATOR(pg_catalog.>=) $5 AND c OPERATOR(pg_catalog.<) $8
-                                THEN pg_catalog.date_trunc($1, c)::pg_catalog.date END AS pc
-                   FROM t
-                  WHERE (o OPERATOR(pg_catalog.<=) $2 AND o OPERATOR(pg_catalog.>=) $7 AND o OPERATOR(pg_catalog.<) $8)
-                     OR (c OPERATOR(pg_catalog.<=) $2 AND c OPERATOR(pg_catalog.>=) $5 AND c OPERATOR(pg_catalog.<) $8)),
-             opened AS (SELECT sk, po AS p, pg_catalog.count(*) AS n, @extschema@.cycle_agg(o, c, $2) AS sc
-                          FROM d WHERE po IS NOT NULL GROUP BY 1, 2),
-             closed AS (SELECT sk, pc AS p, pg_catalog.count(*) AS n,
+             -- Each scan reads the deals its periods need.  OFFSET 0 keeps each a subquery
+             -- of its own, whose period the planner cannot count (it would take a date_trunc()
+             -- for as many groups as rows, and sort them all); so it hashes them, as it does
+             -- a CTE's.
+             opened AS (SELECT sk, p, pg_catalog.count(*) AS n, @extschema@.cycle_agg(o, c, $2) AS sc
+                          FROM (SELECT sk, o, c, pg_catalog.date_trunc($1, o)::pg_catalog.date AS p FROM t
+                                 WHERE o OPERATOR(pg_catalog.<=) $2 AND o OPERATOR(pg_catalog.>=) $7
+                                   AND o OPERATOR(pg_catalog.<) $8 OFFSET 0) x
+                         GROUP BY 1, 2),
+             closed AS (SELECT sk, p, pg_catalog.count(*) AS n,
                                pg_catalog.count(*) FILTER (WHERE w) AS nw, @extschema@.conversion_agg(w) AS cs,
                                @extschema@.ticket_agg(a) FILTER (WHERE w AND c OPERATOR(pg_catalog.>=) $7) AS t,
                                @extschema@.cycle_agg(o, c) FILTER (WHERE c OPERATOR(pg_catalog.>=) $7) AS cy
-                          FROM d WHERE pc IS NOT NULL GROUP BY 1, 2),
-             ret AS (SELECT x.sk, r.period AS p, r.retention_rate, r.active
+                          FROM (SELECT sk, o, c, w, a, pg_catalog.date_trunc($1, c)::pg_catalog.date AS p FROM t
+                                 WHERE c OPERATOR(pg_catalog.<=) $2 AND c OPERATOR(pg_catalog.>=) $5
+                                   AND c OPERATOR(pg_catalog.<) $8 OFFSET 0) x
+                         GROUP BY 1, 2),
+             ret AS (SELECT x.sk, r.period AS p, (r.period OPERATOR(pg_catalog.+) $3)::pg_catalog.date AS next,
+                            r.retention_rate, r.active
                        FROM (SELECT sk, @extschema@.retention_agg($1, cu, c, pg_catalog.current_setting('TimeZone')) AS s
-                               FROM d WHERE w AND pc IS NOT NULL AND c OPERATOR(pg_catalog.>=) $6 GROUP BY sk) x,
+                               FROM t WHERE w AND c OPERATOR(pg_catalog.<=) $2 AND c OPERATOR(pg_catalog.>=) $6
+                                        AND c OPERATOR(pg_catalog.<) $8
+                              GROUP BY sk) x,
                             LATERAL @extschema@.retention(x.s) r),
              span AS (%9$s),
              periods AS (SELECT s.sk, g.p::pg_catalog.date AS p, g.k OPERATOR(pg_catalog.-) 1 AS history
@@ -166,8 +169,7 @@ BEGIN
                              LEFT JOIN opened op ON op.sk OPERATOR(pg_catalog.=) ps.sk AND op.p OPERATOR(pg_catalog.=) ps.p
                              LEFT JOIN closed cl ON cl.sk OPERATOR(pg_catalog.=) ps.sk AND cl.p OPERATOR(pg_catalog.=) ps.p
                              LEFT JOIN ret ON ret.sk OPERATOR(pg_catalog.=) ps.sk AND ret.p OPERATOR(pg_catalog.=) ps.p
-                             LEFT JOIN ret prev ON prev.sk OPERATOR(pg_catalog.=) ps.sk
-                                               AND prev.p OPERATOR(pg_catalog.=) (ps.p OPERATOR(pg_catalog.-) $3)::pg_catalog.date),
+                             LEFT JOIN ret prev ON prev.sk OPERATOR(pg_catalog.=) ps.sk AND prev.next OPERATOR(pg_catalog.=) ps.p),
              -- The z-score and, over the same look-back, its pooled wins and trials.
              z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, @CONVERSION_EMPTY@), %8$s) OVER w AS cz,
                           @extschema@.trials(cs) AS n, pg_catalog.sum(@extschema@.conversions(cs)) OVER lb AS pc,
