@@ -1,7 +1,7 @@
 -- pgTAP: pulse() against the families' own figures, and its guard rails.
 \ir lib/begin.psql
 SET LOCAL TimeZone = 'UTC';
-SELECT plan(31);
+SELECT plan(32);
 
 SELECT setseed(0.4);
 CREATE TABLE d AS
@@ -112,6 +112,13 @@ SELECT is((SELECT count(*) FROM pulse('d', since => '2025-06-02', until => '2025
           0::bigint, 'a range within one month returns no month (none starts in it)');
 
 -- Guard rails of the new parameters, with their SQLSTATEs.
+CREATE FUNCTION pg_temp.run_error(q text) RETURNS text LANGUAGE plpgsql AS $$
+BEGIN
+    EXECUTE q;
+    RETURN NULL;
+EXCEPTION WHEN OTHERS THEN
+    RETURN SQLSTATE;
+END $$;
 SELECT throws_ok($$SELECT * FROM pulse('d', 'month', 'o', 'c', 'w', 'a', 'cu', segment => 'squad')$$, '42703',
                  'column squad does not exist in d', 'an unknown segment column is an ERROR naming it (undefined_column)');
 SELECT throws_ok($$SELECT * FROM pulse('d', 'month', 'o', 'c', 'w', 'a', 'cu', segment => 'a')$$, '42804',
@@ -121,6 +128,11 @@ SELECT throws_like($$SELECT * FROM pulse('d', 'month', 'o', 'c', 'w', 'a', 'cu',
                    'pulse since % is after until %', 'since after until is an ERROR naming both');
 SELECT throws_ok($$SELECT * FROM pulse('d', 'month', 'o', 'c', 'w', 'a', 'cu', since => '2025-06-01', until => '2025-05-01')$$, '22023',
                  NULL, 'with SQLSTATE 22023 (invalid_parameter_value)');
+SELECT is((SELECT array_agg(pg_temp.run_error(q)) FROM unnest(ARRAY[
+              $$SELECT * FROM pulse('d', 'month', 'o', 'c', 'w', 'a', 'cu', alert_z => 'NaN')$$,
+              $$SELECT * FROM pulse('d', 'month', 'o', 'c', 'w', 'a', 'cu', alert_z => -3)$$,
+              $$SELECT * FROM pulse('d', 'month', 'o', 'c', 'w', 'a', 'cu', min_history => NULL)$$]) q),
+          '{22023,22023,22023}'::text[], 'alert_z NaN or below 0 and a NULL min_history are ERRORs (22023)');
 
 -- Guard rails: a missing column, a wrong type, an unknown granularity, a hostile name.
 SELECT throws_like($$SELECT * FROM pulse('d', 'month', 'nope', 'c', 'w', 'a', 'cu')$$, '%column nope does not exist in d%',

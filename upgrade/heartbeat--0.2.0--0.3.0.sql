@@ -410,7 +410,8 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value',
                   HINT = 'Give a since at or before until, or leave either NULL for no bound on that side.';
     END IF;
-    IF alert_z IS NULL OR NOT alert_z OPERATOR(pg_catalog.>) 0 OR alert_z OPERATOR(pg_catalog.=) 'Infinity' THEN
+    -- NaN sorts above Infinity: this refuses it too.
+    IF alert_z IS NULL OR NOT (alert_z OPERATOR(pg_catalog.>) 0 AND alert_z OPERATOR(pg_catalog.<) 'Infinity') THEN
         RAISE EXCEPTION 'pulse alert_z must be a positive number, not %', coalesce(alert_z::pg_catalog.text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value', HINT = 'A conversion_z at or beyond -alert_z or alert_z raises an alert; the default is 3.';
     END IF;
