@@ -21,6 +21,9 @@
 -- * Every summary type has = and <> (the same canonical bytes, as `*=`
 --   compares) and a hash operator class: SELECT DISTINCT, UNION, GROUP BY
 --   and hash joins work on summaries.
+-- * track(), untrack(), tracked_days(), compact() and the tracked view: per-day
+--   summaries of a deals table kept current by triggers (src/track.sql; work
+--   in progress, see the README's "Tracking a deals table").
 -- Every statement is written out, values included: an update script is
 -- frozen once released, whatever later becomes of src/*.sql.
 
@@ -814,3 +817,441 @@ COMMENT ON OPERATOR <> (funnel_summary, funnel_summary) IS
     'Summaries differ when their canonical bytes differ';
 COMMENT ON OPERATOR CLASS funnel_summary_ops USING hash IS
     'Hashes summaries by their canonical bytes, for SELECT DISTINCT, UNION, GROUP BY and hash joins';
+
+-- ---------------------------------------------------------------------------
+-- track(): per-day summaries of a deals table kept current by triggers.
+--
+-- STATUS (first step of issue #16; see the README's "Tracking a deals
+-- table"): track(), untrack(), the tracked view, tracked_days() and
+-- compact() work and are tested (test/track.sql); pulse() does not read the
+-- tracked summaries yet, there is no benchmark, no concurrency test, and
+-- partitioned tables are refused.
+--
+-- The design:
+-- * track(deals, ...) creates <schema>.<table>_heartbeat, an ordinary table
+--   beside the source, and four statement-level AFTER triggers on the
+--   source.  The mapping (tracked table, columns, zone) is the triggers'
+--   argument list and nowhere else: pg_dump carries it with the triggers,
+--   DROP TABLE removes it with them, and the owner of a table tracks it
+--   without writing to any table of the extension.  The view tracked reads
+--   it back.
+-- * The tracked table is append-only for writers: an INSERT appends one
+--   'delta' row per (day, segment) it touched, with the summaries of its
+--   new rows (the transition table); no writer updates a shared row, so
+--   concurrent writers neither wait for nor deadlock on each other.  An
+--   UPDATE or DELETE appends a 'dirty' row for every (day, segment) of its
+--   old and new rows: a reader computes those keys from the source, not from
+--   their deltas (no summary here can take a row out exactly in every case:
+--   retention keeps customer sets).  TRUNCATE appends a 'truncate' row: the
+--   rows before it (lower id) no longer count.  Ids are ordered across
+--   TRUNCATE because TRUNCATE holds ACCESS EXCLUSIVE on the source: every
+--   writer's rows are numbered either before it or after.
+-- * A day is (t AT TIME ZONE zone)::date of the opening time (the opened
+--   part: opened count, cycle of the deals opened that day) or of the
+--   closing time (the closed part: closed and won counts, conversion, ticket,
+--   cycle, retention per granularity); date and timestamp columns are read as
+--   local times in zone, so no writer's TimeZone setting matters.
+-- * Deals age: the opened part keeps the closed deals' cycle summary and the
+--   open deals' opening times (open_at); tracked_days(deals, as_of) censors
+--   them at as_of when it reads.  A key whose rows hold any time later than
+--   as_of ("latest") is computed from the source, as dirty keys are.
+-- * compact(deals) folds each key's rows into one and recomputes the dirty
+--   keys from the source, in one statement (one snapshot): rows that writers
+--   commit meanwhile are not in its snapshot, are not deleted, and still
+--   count after it.
+-- Every function runs with the caller's rights and search_path pinned to
+-- pg_catalog, pg_temp; heartbeat's own objects are named with their schema.
+-- ---------------------------------------------------------------------------
+
+-- The trigger arguments, decoded (pg_trigger.tgargs: each argument ends with a zero byte).
+CREATE FUNCTION track_args(tgargs bytea) RETURNS text[]
+    LANGUAGE plpgsql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    args text[] := '{}';
+    i int4;
+BEGIN
+    LOOP
+        i := position('\x00'::bytea IN tgargs);
+        EXIT WHEN i = 0;
+        args := args || convert_from(substr(tgargs, 1, i - 1), current_setting('server_encoding'));
+        tgargs := substr(tgargs, i + 1);
+    END LOOP;
+    RETURN args;
+END $$;
+
+-- The SELECT that splits the rows of source (a table or a transition table
+-- of deals) into parts: each deal once on its opening day (side true) and
+-- once on its closing day (side false), with its times as timestamptz, the
+-- amount as numeric and the customer as bigint, text or uuid.  The columns'
+-- types are read from deals at each call.  lo and hi, SQL expressions of
+-- type timestamptz, keep only the parts whose day's time is in [lo, hi)
+-- (so that an index on the time columns can serve a reader).
+CREATE FUNCTION track_parts(deals regclass, args text[], source text, lo text DEFAULT NULL, hi text DEFAULT NULL)
+    RETURNS text
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    times regtype[] := '{date, timestamp, timestamptz}';
+    zone text := args[9];
+    t regtype;
+    o text;
+    c text;
+    cu text;
+    seg text := 'NULL::pg_catalog.text';
+BEGIN
+    t := @extschema@.pulse_column(deals, args[3], 'opened_at', times);
+    o := CASE WHEN t = 'timestamptz'::regtype THEN format('%I', args[3])
+              ELSE format('(%I::pg_catalog.timestamp AT TIME ZONE %L)', args[3], zone) END;
+    t := @extschema@.pulse_column(deals, args[4], 'closed_at', times);
+    c := CASE WHEN t = 'timestamptz'::regtype THEN format('%I', args[4])
+              ELSE format('(%I::pg_catalog.timestamp AT TIME ZONE %L)', args[4], zone) END;
+    PERFORM @extschema@.pulse_column(deals, args[5], 'won', '{bool}');
+    PERFORM @extschema@.pulse_column(deals, args[6], 'amount', '{numeric, int4, int8, int2}');
+    t := @extschema@.pulse_column(deals, args[7], 'customer_id', '{int4, int8, text, uuid, varchar}');
+    cu := format(CASE WHEN t = 'uuid'::regtype THEN '%I'
+                      WHEN t IN ('text'::regtype, 'varchar'::regtype) THEN '%I::pg_catalog.text'
+                      ELSE '%I::pg_catalog.int8' END, args[7]);
+    IF args[8] <> '' THEN
+        PERFORM @extschema@.pulse_column(deals, args[8]::name, 'segment',
+                                         '{text, varchar, bpchar, name, int2, int4, int8, bool, uuid}');
+        seg := format('%I::pg_catalog.text', args[8]);
+    END IF;
+    RETURN format($q$WITH s AS NOT MATERIALIZED (
+                 SELECT %1$s AS o, %2$s AS c, %3$I AS w, %4$I::pg_catalog.numeric AS a, %5$s AS cu,
+                        %6$s AS segment FROM %7$s)
+        SELECT (s.o AT TIME ZONE %8$L)::pg_catalog.date AS day, s.segment, true AS side, s.o, s.c, s.w, s.a, s.cu
+          FROM s WHERE s.o IS NOT NULL %9$s
+        UNION ALL
+        SELECT (s.c AT TIME ZONE %8$L)::pg_catalog.date, s.segment, false, s.o, s.c, s.w, s.a, s.cu
+          FROM s WHERE s.c IS NOT NULL %10$s$q$,
+        o, c, args[5], args[6], cu, seg, source, zone,
+        CASE WHEN lo IS NOT NULL THEN format('AND s.o >= %s AND s.o < %s', lo, hi) END,
+        CASE WHEN lo IS NOT NULL THEN format('AND s.c >= %s AND s.c < %s', lo, hi) END);
+END $$;
+
+-- The tracked table's columns after id and kind, and the SELECT that
+-- computes them per (day, segment) from parts ($1: the zone).
+CREATE FUNCTION track_stored(parts text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT format($q$SELECT p.day, p.segment,
+       pg_catalog.count(*) FILTER (WHERE p.side) AS opened,
+       pg_catalog.array_agg(p.o) FILTER (WHERE p.side AND p.c IS NULL) AS open_at,
+       @extschema@.cycle_agg(p.o, p.c) FILTER (WHERE p.side AND p.c IS NOT NULL) AS open_cycle,
+       pg_catalog.count(*) FILTER (WHERE NOT p.side) AS closed,
+       pg_catalog.count(*) FILTER (WHERE NOT p.side AND p.w) AS won,
+       @extschema@.conversion_agg(p.w) FILTER (WHERE NOT p.side) AS conversion,
+       @extschema@.ticket_agg(p.a) FILTER (WHERE NOT p.side AND p.w) AS ticket,
+       @extschema@.cycle_agg(p.o, p.c) FILTER (WHERE NOT p.side) AS cycle,
+       @extschema@.retention_agg('day', p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.w) AS retention_day,
+       @extschema@.retention_agg('week', p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.w) AS retention_week,
+       @extschema@.retention_agg('month', p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.w) AS retention_month,
+       @extschema@.retention_agg('quarter', p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.w) AS retention_quarter,
+       @extschema@.retention_agg('year', p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.w) AS retention_year,
+       pg_catalog.max(CASE WHEN p.side THEN greatest(p.o, p.c) ELSE p.c END) AS latest
+  FROM (%s) p GROUP BY p.day, p.segment$q$, parts)
+$$;
+
+-- The triggers: INSERT appends deltas, UPDATE and DELETE dirty keys, TRUNCATE a marker.
+CREATE FUNCTION track_trigger() RETURNS trigger
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    args text[] := TG_ARGV[0:TG_NARGS - 1];
+    tracked text := format('%I.%I', args[1], args[2]);
+    cols text := '(kind, day, segment, opened, open_at, open_cycle, closed, won, conversion, ticket, cycle,
+                   retention_day, retention_week, retention_month, retention_quarter, retention_year, latest)';
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        EXECUTE format('INSERT INTO %s %s SELECT ''delta'', x.* FROM (%s) x', tracked, cols,
+                       @extschema@.track_stored(@extschema@.track_parts(TG_RELID, args, 'heartbeat_new')))
+            USING args[9];
+    ELSIF TG_OP IN ('UPDATE', 'DELETE') THEN
+        EXECUTE format('INSERT INTO %s (kind, day, segment) SELECT DISTINCT ''dirty'', p.day, p.segment FROM (%s) p',
+                       tracked, @extschema@.track_parts(TG_RELID, args,
+                           CASE TG_OP WHEN 'UPDATE' THEN '(SELECT * FROM heartbeat_old UNION ALL SELECT * FROM heartbeat_new) u'
+                                      ELSE 'heartbeat_old' END));
+    ELSE
+        EXECUTE format('INSERT INTO %s (kind) VALUES (''truncate'')', tracked);
+    END IF;
+    RETURN NULL;
+END $$;
+
+-- One row per tracked table: its triggers' arguments.  args: the tracked
+-- table's schema and name, opened_at, closed_at, won, amount, customer_id,
+-- segment ('' for none), zone.
+CREATE VIEW tracked AS
+SELECT t.tgrelid::pg_catalog.regclass AS deals,
+       pg_catalog.to_regclass(pg_catalog.format('%I.%I', a.args[1], a.args[2])) AS tracked_table,
+       a.args[3]::pg_catalog.name AS opened_at, a.args[4]::pg_catalog.name AS closed_at,
+       a.args[5]::pg_catalog.name AS won, a.args[6]::pg_catalog.name AS amount,
+       a.args[7]::pg_catalog.name AS customer_id, CASE WHEN a.args[8] OPERATOR(pg_catalog.<>) '' THEN a.args[8]::pg_catalog.name END AS segment,
+       a.args[9] AS zone, a.args
+  FROM pg_catalog.pg_trigger t,
+       LATERAL (SELECT @extschema@.track_args(t.tgargs) AS args) a
+ WHERE t.tgname OPERATOR(pg_catalog.=) 'heartbeat_track_insert'
+   AND t.tgfoid OPERATOR(pg_catalog.=) '@extschema@.track_trigger'::pg_catalog.regproc;
+GRANT SELECT ON tracked TO PUBLIC;
+
+-- The mapping of a tracked table, or an ERROR.
+CREATE FUNCTION track_mapping(deals regclass) RETURNS text[]
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    args text[];
+BEGIN
+    SELECT t.args INTO args FROM @extschema@.tracked t WHERE t.deals = track_mapping.deals;
+    IF args IS NULL THEN
+        RAISE EXCEPTION 'table % is not tracked', deals
+            USING ERRCODE = 'object_not_in_prerequisite_state',
+                  HINT = 'Start tracking it with heartbeat.track(); heartbeat.tracked lists the tracked tables.';
+    END IF;
+    RETURN args;
+END $$;
+
+CREATE FUNCTION track(deals regclass, opened_at name DEFAULT 'opened_at', closed_at name DEFAULT 'closed_at',
+        won name DEFAULT 'won', amount name DEFAULT 'amount', customer_id name DEFAULT 'customer_id',
+        segment name DEFAULT NULL, zone text DEFAULT 'UTC')
+    RETURNS regclass
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    rel record;
+    tname text;
+    tracked text;
+    args text[];
+    grantee record;
+    cols text;
+BEGIN
+    SELECT c.relkind, c.relowner, n.nspname, c.relname INTO rel
+      FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = deals;
+    IF rel.relkind <> 'r' THEN
+        RAISE EXCEPTION 'cannot track %: it is not an ordinary table', deals
+            USING ERRCODE = 'wrong_object_type',
+                  DETAIL = 'Only ordinary tables can be tracked; views, materialized views, foreign and partitioned tables cannot, yet.',
+                  HINT = 'Read a view''s heartbeat with heartbeat.pulse().';
+    END IF;
+    IF NOT pg_has_role(rel.relowner, 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to track it', deals USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    IF EXISTS (SELECT FROM @extschema@.tracked t WHERE t.deals = track.deals) THEN
+        RAISE EXCEPTION 'table % is already tracked', deals
+            USING ERRCODE = 'duplicate_object', HINT = 'Run heartbeat.untrack() first to track it with other columns.';
+    END IF;
+    IF zone IS NULL THEN
+        RAISE EXCEPTION 'track zone must not be NULL' USING ERRCODE = 'invalid_parameter_value',
+            HINT = 'Name the time zone that cuts the days, for example ''UTC'' (the default).';
+    END IF;
+    PERFORM now() AT TIME ZONE zone;          -- an unknown zone is an ERROR here
+    tname := rel.relname || '_heartbeat';
+    IF octet_length(tname) > 63 THEN
+        RAISE EXCEPTION 'cannot track %: the tracked table''s name % is too long', deals, quote_ident(tname)
+            USING ERRCODE = 'name_too_long', HINT = 'Rename the table to a name of at most 53 bytes.';
+    END IF;
+    IF to_regclass(format('%I.%I', rel.nspname, tname)) IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot track %: relation %.% already exists', deals, quote_ident(rel.nspname), quote_ident(tname)
+            USING ERRCODE = 'duplicate_table', HINT = 'Rename or drop that relation, then track the table.';
+    END IF;
+    args := ARRAY[rel.nspname, tname, opened_at, closed_at, won, amount, customer_id, coalesce(segment, ''), zone];
+    PERFORM @extschema@.track_parts(deals, args, deals::text);    -- checks every column
+    tracked := format('%I.%I', rel.nspname, tname);
+    EXECUTE format($q$CREATE TABLE %s (
+        id int8 GENERATED ALWAYS AS IDENTITY,
+        kind text NOT NULL CHECK (kind IN ('delta', 'dirty', 'truncate')),
+        day date, segment text, opened int8, open_at timestamptz[], open_cycle @extschema@.cycle_summary,
+        closed int8, won int8, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
+        cycle @extschema@.cycle_summary, retention_day @extschema@.retention_summary,
+        retention_week @extschema@.retention_summary, retention_month @extschema@.retention_summary,
+        retention_quarter @extschema@.retention_summary, retention_year @extschema@.retention_summary,
+        latest timestamptz)$q$, tracked);
+    EXECUTE format('CREATE INDEX ON %s (id) WHERE kind = ''truncate''', tracked);
+    EXECUTE format('COMMENT ON TABLE %s IS %L', tracked,
+                   format('heartbeat summaries of %s per day, kept by heartbeat.track(): read them with heartbeat.tracked_days()', deals));
+    cols := (SELECT string_agg(quote_literal(a), ', ') FROM unnest(args) a);
+    EXECUTE format('CREATE TRIGGER heartbeat_track_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS heartbeat_new
+                    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.track_trigger(%s)', deals, cols);
+    EXECUTE format('CREATE TRIGGER heartbeat_track_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS heartbeat_old
+                    NEW TABLE AS heartbeat_new FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.track_trigger(%s)', deals, cols);
+    EXECUTE format('CREATE TRIGGER heartbeat_track_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS heartbeat_old
+                    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.track_trigger(%s)', deals, cols);
+    EXECUTE format('CREATE TRIGGER heartbeat_track_truncate AFTER TRUNCATE ON %s
+                    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.track_trigger(%s)', deals, cols);
+    -- Whoever may write the source gets INSERT on the tracked table (the triggers
+    -- run as the writer), whoever may read it SELECT.
+    FOR grantee IN SELECT DISTINCT CASE WHEN a.grantee = 0 THEN 'PUBLIC' ELSE quote_ident(r.rolname) END AS who,
+                          CASE WHEN a.privilege_type = 'SELECT' THEN 'SELECT' ELSE 'INSERT' END AS what
+                     FROM pg_class c, aclexplode(c.relacl) a LEFT JOIN pg_roles r ON r.oid = a.grantee
+                    WHERE c.oid = deals AND a.grantee <> c.relowner
+                      AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') LOOP
+        EXECUTE format('GRANT %s ON %s TO %s', grantee.what, tracked, grantee.who);
+    END LOOP;
+    -- The rows already there: one delta per key.
+    EXECUTE format('INSERT INTO %s (kind, day, segment, opened, open_at, open_cycle, closed, won, conversion, ticket, cycle,
+                    retention_day, retention_week, retention_month, retention_quarter, retention_year, latest)
+                    SELECT ''delta'', x.* FROM (%s) x', tracked,
+                   @extschema@.track_stored(@extschema@.track_parts(deals, args, deals::text)))
+        USING zone;
+    RETURN tracked::regclass;
+END $$;
+
+CREATE FUNCTION untrack(deals regclass) RETURNS void
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    args text[] := @extschema@.track_mapping(deals);
+    op text;
+BEGIN
+    IF NOT pg_has_role((SELECT c.relowner FROM pg_class c WHERE c.oid = deals), 'USAGE') THEN
+        RAISE EXCEPTION 'must be owner of table % to untrack it', deals USING ERRCODE = 'insufficient_privilege';
+    END IF;
+    FOREACH op IN ARRAY '{insert, update, delete, truncate}'::text[] LOOP
+        EXECUTE format('DROP TRIGGER %I ON %s', 'heartbeat_track_' || op, deals);
+    END LOOP;
+    EXECUTE format('DROP TABLE IF EXISTS %I.%I', args[1], args[2]);
+END $$;
+
+-- The live rows of a tracked table (after its last 'truncate') and each key
+-- with whether it is dirty: a 'dirty' row, or a time later than as_of ($2).
+CREATE FUNCTION track_keys(tracked text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT format($q$live AS (SELECT * FROM %1$s r
+                   WHERE r.kind <> 'truncate'
+                     AND r.id > coalesce((SELECT max(t.id) FROM %1$s t WHERE t.kind = 'truncate'), 0)),
+             keys AS (SELECT l.day, l.segment, coalesce('v' || l.segment, 'n') AS sk,
+                             bool_or(l.kind = 'dirty') OR coalesce(max(l.latest) > $2, false) AS dirty
+                        FROM live l GROUP BY l.day, l.segment)$q$, tracked)
+$$;
+
+CREATE FUNCTION tracked_days(deals regclass, as_of timestamptz DEFAULT now(), granularity text DEFAULT 'month')
+    RETURNS TABLE (day date, segment text, opened bigint, opened_cycle @extschema@.cycle_summary,
+        closed bigint, won bigint, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
+        cycle @extschema@.cycle_summary, retention @extschema@.retention_summary)
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    args text[] := @extschema@.track_mapping(deals);
+    tracked text := format('%I.%I', args[1], args[2]);
+    ddays date[];
+    dsegs text[];
+    lo date;
+    hi date;
+    q text;
+BEGIN
+    IF granularity IS NULL OR NOT lower(granularity) = ANY ('{day, week, month, quarter, year}'::text[]) THEN
+        RAISE EXCEPTION 'unknown tracked_days granularity "%"', granularity
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Use one of day, week, month, quarter, year: it cuts the retention summaries'' periods.';
+    END IF;
+    IF as_of IS NULL OR NOT isfinite(as_of) THEN
+        RAISE EXCEPTION 'tracked_days as_of must be a finite timestamp, not %', coalesce(as_of::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass the moment the pipeline is read at, for example now().';
+    END IF;
+    granularity := lower(granularity);
+    -- The dirty keys, read first: a STABLE function sees one snapshot throughout.
+    EXECUTE format('WITH %s SELECT array_agg(k.day), array_agg(k.segment), min(k.day), max(k.day) FROM keys k WHERE k.dirty',
+                   @extschema@.track_keys(tracked))
+        INTO ddays, dsegs, lo, hi USING args[9], as_of;
+    -- Clean keys: their deltas rolled up, open deals censored at as_of.
+    q := format($q$WITH %s,
+             clean AS (SELECT l.* FROM live l JOIN keys k ON k.day = l.day AND k.sk = coalesce('v' || l.segment, 'n')
+                        WHERE NOT k.dirty AND l.kind = 'delta')
+        SELECT x.day, x.segment, sum(x.opened)::int8 AS opened, @extschema@.rollup(x.oc) AS oc, sum(x.closed)::int8 AS closed,
+               sum(x.won)::int8 AS won, @extschema@.rollup(x.conversion) AS conversion, @extschema@.rollup(x.ticket) AS ticket,
+               @extschema@.rollup(x.cycle) AS cycle, @extschema@.rollup(x.retention) AS retention
+          FROM (SELECT r.day, r.segment, r.opened, r.open_cycle AS oc, r.closed, r.won, r.conversion, r.ticket, r.cycle,
+                       CASE $3 WHEN 'day' THEN r.retention_day WHEN 'week' THEN r.retention_week
+                               WHEN 'month' THEN r.retention_month WHEN 'quarter' THEN r.retention_quarter
+                               ELSE r.retention_year END AS retention
+                  FROM clean r
+                UNION ALL
+                SELECT r.day, r.segment, 0, @extschema@.cycle_agg(u.o, NULL::timestamptz, $2), 0, 0, NULL, NULL, NULL, NULL
+                  FROM clean r, unnest(r.open_at) u(o) GROUP BY r.day, r.segment) x
+         GROUP BY x.day, x.segment$q$, @extschema@.track_keys(tracked));
+    -- Dirty keys: from the source, as of as_of.
+    IF ddays IS NOT NULL THEN
+        q := q || format($q$ UNION ALL
+        SELECT p.day, p.segment, count(*) FILTER (WHERE p.side AND p.o <= $2),
+               @extschema@.cycle_agg(p.o, p.c, $2) FILTER (WHERE p.side),
+               count(*) FILTER (WHERE NOT p.side AND p.c <= $2), count(*) FILTER (WHERE NOT p.side AND p.c <= $2 AND p.w),
+               @extschema@.conversion_agg(p.w) FILTER (WHERE NOT p.side AND p.c <= $2),
+               @extschema@.ticket_agg(p.a) FILTER (WHERE NOT p.side AND p.c <= $2 AND p.w),
+               @extschema@.cycle_agg(p.o, p.c) FILTER (WHERE NOT p.side AND p.c <= $2),
+               @extschema@.retention_agg($3, p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.c <= $2 AND p.w)
+          FROM (%s) p
+          JOIN unnest($4, $5) d(day, segment) ON d.day = p.day AND coalesce('v' || d.segment, 'n') = coalesce('v' || p.segment, 'n')
+         GROUP BY p.day, p.segment$q$,
+            @extschema@.track_parts(deals, args, deals::text, '$6', '$7'));
+    END IF;
+    -- A part without deals has no summaries, as in a fresh GROUP BY.
+    RETURN QUERY EXECUTE format($q$SELECT y.day, y.segment, y.opened, CASE WHEN y.opened > 0 THEN y.oc END, y.closed, y.won,
+               CASE WHEN y.closed > 0 THEN y.conversion END, CASE WHEN y.closed > 0 THEN y.ticket END,
+               CASE WHEN y.closed > 0 THEN y.cycle END, CASE WHEN y.closed > 0 THEN y.retention END
+          FROM (%s) y WHERE y.opened > 0 OR y.closed > 0$q$, q)
+        USING args[9], as_of, granularity, ddays, dsegs,
+              (lo::timestamp AT TIME ZONE args[9]), ((hi + 1)::timestamp AT TIME ZONE args[9]);
+END $$;
+
+-- Folds each key's rows into one and recomputes the dirty keys from the
+-- source, in one statement (one snapshot).  Returns the rows left.
+CREATE FUNCTION compact(deals regclass) RETURNS bigint
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    args text[] := @extschema@.track_mapping(deals);
+    tracked text := format('%I.%I', args[1], args[2]);
+    cols text := 'day, segment, opened, open_at, open_cycle, closed, won, conversion, ticket, cycle,
+                  retention_day, retention_week, retention_month, retention_quarter, retention_year, latest';
+    n int8;
+BEGIN
+    -- One compaction at a time (the lock conflicts with itself, not with writers or readers).
+    EXECUTE format('LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE', tracked);
+    EXECUTE format($q$WITH gone AS (DELETE FROM %1$s RETURNING *),
+             live AS (SELECT * FROM gone r
+                       WHERE r.kind <> 'truncate'
+                         AND r.id > coalesce((SELECT max(t.id) FROM gone t WHERE t.kind = 'truncate'), 0)),
+             keys AS (SELECT l.day, l.segment, coalesce('v' || l.segment, 'n') AS sk, bool_or(l.kind = 'dirty') AS dirty
+                        FROM live l GROUP BY l.day, l.segment),
+             clean AS (SELECT l.* FROM live l JOIN keys k ON k.day = l.day AND k.sk = coalesce('v' || l.segment, 'n')
+                        WHERE NOT k.dirty AND l.kind = 'delta'),
+             bounds AS (SELECT (min(k.day)::timestamp AT TIME ZONE $1) AS lo, ((max(k.day) + 1)::timestamp AT TIME ZONE $1) AS hi
+                          FROM keys k WHERE k.dirty),
+             fresh AS (%2$s),
+             opens AS (SELECT r.day, r.segment, coalesce('v' || r.segment, 'n') AS sk, array_agg(u.o) AS open_at
+                         FROM clean r, unnest(r.open_at) u(o) GROUP BY r.day, r.segment)
+        INSERT INTO %1$s (kind, %3$s)
+        SELECT 'delta', f.day, f.segment, f.opened, o.open_at, f.open_cycle, f.closed, f.won, f.conversion, f.ticket, f.cycle,
+               f.retention_day, f.retention_week, f.retention_month, f.retention_quarter, f.retention_year, f.latest
+          FROM (SELECT c.day, c.segment, coalesce('v' || c.segment, 'n') AS sk, sum(c.opened)::int8 AS opened,
+                       @extschema@.rollup(c.open_cycle) AS open_cycle, sum(c.closed)::int8 AS closed, sum(c.won)::int8 AS won,
+                       @extschema@.rollup(c.conversion) AS conversion, @extschema@.rollup(c.ticket) AS ticket,
+                       @extschema@.rollup(c.cycle) AS cycle, @extschema@.rollup(c.retention_day) AS retention_day,
+                       @extschema@.rollup(c.retention_week) AS retention_week, @extschema@.rollup(c.retention_month) AS retention_month,
+                       @extschema@.rollup(c.retention_quarter) AS retention_quarter, @extschema@.rollup(c.retention_year) AS retention_year,
+                       max(c.latest) AS latest
+                  FROM clean c GROUP BY c.day, c.segment) f
+          LEFT JOIN opens o ON o.day = f.day AND o.sk = f.sk
+        UNION ALL
+        SELECT 'delta', x.* FROM fresh x
+          JOIN keys k ON k.dirty AND k.day = x.day AND k.sk = coalesce('v' || x.segment, 'n')$q$,
+        tracked,
+        @extschema@.track_stored(@extschema@.track_parts(deals, args, deals::text,
+                                                         '(SELECT b.lo FROM bounds b)', '(SELECT b.hi FROM bounds b)')),
+        cols)
+        USING args[9];
+    EXECUTE format('SELECT count(*) FROM %s', tracked) INTO n;
+    RETURN n;
+END $$;
+
+COMMENT ON FUNCTION track_args(bytea) IS
+    'Helper of heartbeat.tracked: a trigger''s arguments (pg_trigger.tgargs) as an array';
+COMMENT ON FUNCTION track_parts(regclass, text[], text, text, text) IS
+    'Helper of track(): the SELECT that splits deals into their opening-day and closing-day parts, times in the tracked zone';
+COMMENT ON FUNCTION track_stored(text) IS
+    'Helper of track(): the SELECT that summarises parts per day and segment, as the tracked table stores them';
+COMMENT ON FUNCTION track_trigger() IS
+    'Trigger of a tracked table: INSERT appends deltas, UPDATE and DELETE mark their days dirty, TRUNCATE voids the rows before it';
+COMMENT ON VIEW tracked IS
+    'The tracked tables: each with its tracked table, its columns, its segment and the zone that cuts its days (read from its triggers)';
+COMMENT ON FUNCTION track_mapping(regclass) IS
+    'Helper of tracked_days(), compact() and untrack(): a tracked table''s trigger arguments, or an ERROR';
+COMMENT ON FUNCTION track(regclass, name, name, name, name, name, name, text) IS
+    'Starts keeping per-day (and per-segment) summaries of a deals table current, in the table <name>_heartbeat beside it; zone cuts the days (UTC); returns the tracked table';
+COMMENT ON FUNCTION untrack(regclass) IS
+    'Stops tracking a deals table: drops its triggers and its tracked table';
+COMMENT ON FUNCTION track_keys(text) IS
+    'Helper of tracked_days(): the live rows of a tracked table and its keys, each dirty or not';
+COMMENT ON FUNCTION tracked_days(regclass, timestamptz, text) IS
+    'The tracked summaries of a deals table per day and segment as of as_of, equal to a fresh aggregation: opened deals and their cycle (open ones censored at as_of) by opening day; closed and won deals, conversion, ticket of won deals, cycle and retention (at granularity) by closing day';
+COMMENT ON FUNCTION compact(regclass) IS
+    'Folds a tracked table into one row per day and segment, recomputing dirty days from the deals table; returns the rows left';
