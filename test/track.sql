@@ -7,46 +7,12 @@
 \ir lib/begin.psql
 -- The writers' TimeZone must not matter: the days are cut in the tracked zone.
 SET LOCAL TimeZone = 'Asia/Kolkata';
-SELECT plan(27);
+SELECT plan(37);
 
 CREATE TABLE deals (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
                     amount numeric, customer_id int);
 
--- A fresh aggregation of deals per (day, segment), in plain SQL: what tracked_days() must give.
-CREATE FUNCTION fresh(as_of timestamptz, g text, zone text) RETURNS TABLE (day date, segment text, opened bigint,
-        opened_cycle heartbeat.cycle_summary, closed bigint, won bigint, conversion heartbeat.conversion_summary,
-        ticket heartbeat.ticket_summary, cycle heartbeat.cycle_summary, retention heartbeat.retention_summary)
-    LANGUAGE sql STABLE AS $$
-  WITH op AS (SELECT (opened_at AT TIME ZONE zone)::date AS day, rep AS segment, count(*) AS n,
-                     heartbeat.cycle_agg(opened_at, closed_at, as_of) AS cy
-                FROM deals WHERE opened_at <= as_of GROUP BY 1, 2),
-       cl AS (SELECT (closed_at AT TIME ZONE zone)::date AS day, rep AS segment, count(*) AS n,
-                     count(*) FILTER (WHERE won) AS w, heartbeat.conversion_agg(won) AS cs,
-                     heartbeat.ticket_agg(amount) FILTER (WHERE won) AS t, heartbeat.cycle_agg(opened_at, closed_at) AS cy,
-                     heartbeat.retention_agg(g, customer_id, closed_at, zone) FILTER (WHERE won) AS r
-                FROM deals WHERE closed_at <= as_of GROUP BY 1, 2)
-  SELECT coalesce(op.day, cl.day), coalesce(op.segment, cl.segment), coalesce(op.n, 0), op.cy,
-         coalesce(cl.n, 0), coalesce(cl.w, 0), cl.cs, cl.t, cl.cy, cl.r
-    FROM op FULL JOIN cl ON op.day = cl.day AND op.segment IS NOT DISTINCT FROM cl.segment
-$$;
-
--- Rows of tracked_days() and of fresh() that the other lacks, compared as text.
-CREATE FUNCTION text_diff(as_of timestamptz, g text DEFAULT 'month', zone text DEFAULT 'UTC') RETURNS bigint
-    LANGUAGE sql STABLE AS $$
-  SELECT count(*) FROM (
-    (SELECT t::text FROM heartbeat.tracked_days('deals', as_of, g) t EXCEPT ALL SELECT f::text FROM fresh(as_of, g, zone) f)
-    UNION ALL
-    (SELECT f::text FROM fresh(as_of, g, zone) f EXCEPT ALL SELECT t::text FROM heartbeat.tracked_days('deals', as_of, g) t)) x
-$$;
--- The same with the summaries' = operator: keys missing on either side, or any figure not equal.
-CREATE FUNCTION eq_diff(as_of timestamptz, g text DEFAULT 'month', zone text DEFAULT 'UTC') RETURNS bigint
-    LANGUAGE sql STABLE AS $$
-  SELECT count(*) FROM heartbeat.tracked_days('deals', as_of, g) t
-    FULL JOIN fresh(as_of, g, zone) f ON t.day = f.day AND t.segment IS NOT DISTINCT FROM f.segment
-   WHERE t.day IS NULL OR f.day IS NULL OR t.opened <> f.opened OR t.closed <> f.closed OR t.won <> f.won
-      OR t.opened_cycle IS DISTINCT FROM f.opened_cycle OR t.conversion IS DISTINCT FROM f.conversion
-      OR t.ticket IS DISTINCT FROM f.ticket OR t.cycle IS DISTINCT FROM f.cycle OR t.retention IS DISTINCT FROM f.retention
-$$;
+\ir lib/track.sql
 
 -- Random deals: whole-day and fractional cycles, open deals, NULL outcomes,
 -- NULL segments, customers that come back, a few dirty rows (closed before opened).
@@ -91,8 +57,25 @@ COPY deals FROM STDIN;
 3000	north	2025-02-03 10:00:00+00	2025-02-05 10:00:00+00	t	120.50	7
 3001	\N	2025-02-03 23:30:00+00	\N	\N	99	7
 3002	south	2025-02-04 00:30:00+00	2025-02-04 20:00:00+00	f	0	8
+3003	east	infinity	\N	\N	5	9
+3004	east	-infinity	2025-02-01 00:00:00+00	t	10	9
+3005	north	2025-02-02 10:00:00+00	infinity	f	1	1
 \.
 SELECT is((SELECT count(*) FROM deals_heartbeat WHERE kind <> 'delta'), 0::bigint, 'inserts append deltas only');
+-- Rows that make an aggregate raise an ERROR (a won deal closed at -infinity,
+-- a won deal of NaN): the writes succeed, and reading their days raises the
+-- ERROR a fresh aggregation raises.
+INSERT INTO deals VALUES (3006, 'north', '2025-02-02 11:00:00+00', '-infinity', true, 1, 1);
+SELECT throws_ok($$SELECT * FROM heartbeat.tracked_days('deals', '2026-01-01')$$, '22023', 'retention activity time must be finite',
+                 'a won deal closed at -infinity: written, and its day raises retention_agg''s ERROR when read');
+SELECT throws_ok($$SELECT * FROM fresh('deals', '2026-01-01', 'month', 'UTC')$$, '22023', 'retention activity time must be finite',
+                 'as a fresh aggregation does');
+DELETE FROM deals WHERE id = 3006;
+INSERT INTO deals VALUES (3007, 'north', '2025-02-02 11:00:00+00', '2025-02-03 11:00:00+00', true, 'NaN', 1);
+SELECT throws_ok($$SELECT * FROM heartbeat.tracked_days('deals', '2026-01-01')$$, '22023', 'ticket amount must be a finite number',
+                 'a won deal of NaN: written, and its day raises ticket_agg''s ERROR when read');
+SELECT is(heartbeat.compact('deals') > 0, true, 'compact() with that row still there works');
+DELETE FROM deals WHERE id = 3007;
 SELECT is(text_diff('2026-01-01'), 0::bigint, 'after inserts and COPY: equal as text');
 SELECT is(eq_diff('2026-01-01', 'week'), 0::bigint, 'and with the summaries'' = operator (weekly retention)');
 -- An as_of inside the data: keys with later times come from the source, the others from deltas.
@@ -138,6 +121,13 @@ SELECT cmp_ok((SELECT count(*) FROM deals_heartbeat WHERE kind = 'dirty'), '>', 
               'the mix left dirty keys to be read from the source');
 SELECT is(text_diff('2026-01-01'), 0::bigint, 'after a random mix: equal as text');
 SELECT is(eq_diff('2025-03-01', 'quarter'), 0::bigint, 'and with =, as of 2025-03-01 (quarterly retention)');
+-- INSERT ... ON CONFLICT DO UPDATE and MERGE fire the insert, update and delete triggers.
+INSERT INTO deals SELECT * FROM random_deals(0, 30) ON CONFLICT (id) DO UPDATE SET amount = excluded.amount, rep = excluded.rep;
+MERGE INTO deals d USING (SELECT * FROM random_deals(50, 40)) s ON d.id = s.id
+ WHEN MATCHED AND s.won THEN DELETE
+ WHEN MATCHED THEN UPDATE SET closed_at = s.closed_at, won = s.won
+ WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.rep, s.opened_at, s.closed_at, s.won, s.amount, s.customer_id);
+SELECT is(text_diff('2026-01-01'), 0::bigint, 'after INSERT ... ON CONFLICT DO UPDATE and MERGE: equal as text');
 SAVEPOINT s1;
 DELETE FROM deals WHERE id % 2 = 0;
 INSERT INTO deals SELECT * FROM random_deals(90000, 50);
@@ -152,6 +142,30 @@ TRUNCATE deals;
 INSERT INTO deals SELECT * FROM random_deals(100000, 100);
 SELECT random_writes(20, 200000);
 SELECT is(text_diff('2026-01-01'), 0::bigint, 'after TRUNCATE and more writes: equal as text');
+
+-- Date and timestamp columns, an integer segment, text customers, a zone
+-- with daylight saving: the days are the zone's whatever the writers'
+-- TimeZone; fresh() casts as pulse() does, in the session's TimeZone.
+CREATE TABLE deals2 AS
+SELECT id, (id % 3) AS rep, (opened_at AT TIME ZONE 'America/Sao_Paulo')::date AS opened_at,
+       (closed_at AT TIME ZONE 'America/Sao_Paulo') AS closed_at, won, amount, 'c' || customer_id AS customer_id
+  FROM random_deals(0, 300);
+SELECT is(heartbeat.track('deals2', zone => 'America/Sao_Paulo', segment => 'rep')::text, 'deals2_heartbeat',
+          'track() of date and timestamp columns in America/Sao_Paulo');
+SET LOCAL TimeZone = 'Asia/Tokyo';
+INSERT INTO deals2 SELECT id, (id % 4), (opened_at AT TIME ZONE 'UTC')::date, closed_at AT TIME ZONE 'UTC', won, amount, 'c' || customer_id
+  FROM random_deals(1000, 200);
+UPDATE deals2 SET closed_at = closed_at + interval '20 hours' WHERE id % 9 = 0;
+DELETE FROM deals2 WHERE id % 13 = 0;
+INSERT INTO deals2 SELECT id, NULL, (opened_at AT TIME ZONE 'UTC')::date, NULL, NULL, amount, 'c' || customer_id
+  FROM random_deals(2000, 50);
+SET LOCAL TimeZone = 'America/Sao_Paulo';
+SELECT is(text_diff('2025-03-10', 'week', 'America/Sao_Paulo', 'deals2'), 0::bigint,
+          'date and timestamp columns, written under another TimeZone: equal as text');
+SELECT is(eq_diff('2026-01-01', 'month', 'America/Sao_Paulo', 'deals2'), 0::bigint, 'and with =');
+SELECT cmp_ok(heartbeat.compact('deals2'), '>', 0::bigint, 'compact() of deals2');
+SELECT is(text_diff('2026-01-01', 'day', 'America/Sao_Paulo', 'deals2'), 0::bigint, 'and after compact()');
+SET LOCAL TimeZone = 'Asia/Kolkata';
 
 -- A writer that is not the owner, under a hostile search_path.
 CREATE ROLE hb_track_writer NOSUPERUSER;

@@ -929,25 +929,36 @@ BEGIN
 END $$;
 
 -- The tracked table's columns after id and kind, and the SELECT that
--- computes them per (day, segment) from parts ($1: the zone).
+-- computes them per (day, segment) from parts ($1: the zone).  A part that
+-- would make an aggregate raise an ERROR (an infinite time; a won deal's
+-- amount that ticket_agg refuses: not finite, over 8191 decimals, or whose
+-- square is beyond numeric's range) is left out of every summary and sets
+-- the key's latest to infinity, so that readers always compute that key
+-- from the source (and meet the ERROR a fresh aggregation meets); a write
+-- never fails because of tracking.
 CREATE FUNCTION track_stored(parts text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 SELECT format($q$SELECT p.day, p.segment,
        pg_catalog.count(*) FILTER (WHERE p.side) AS opened,
-       pg_catalog.array_agg(p.o) FILTER (WHERE p.side AND p.c IS NULL) AS open_at,
-       @extschema@.cycle_agg(p.o, p.c) FILTER (WHERE p.side AND p.c IS NOT NULL) AS open_cycle,
+       pg_catalog.array_agg(p.o) FILTER (WHERE p.ok AND p.side AND p.c IS NULL) AS open_at,
+       @extschema@.cycle_agg(p.o, p.c) FILTER (WHERE p.ok AND p.side AND p.c IS NOT NULL) AS open_cycle,
        pg_catalog.count(*) FILTER (WHERE NOT p.side) AS closed,
        pg_catalog.count(*) FILTER (WHERE NOT p.side AND p.w) AS won,
-       @extschema@.conversion_agg(p.w) FILTER (WHERE NOT p.side) AS conversion,
-       @extschema@.ticket_agg(p.a) FILTER (WHERE NOT p.side AND p.w) AS ticket,
-       @extschema@.cycle_agg(p.o, p.c) FILTER (WHERE NOT p.side) AS cycle,
-       @extschema@.retention_agg('day', p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.w) AS retention_day,
-       @extschema@.retention_agg('week', p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.w) AS retention_week,
-       @extschema@.retention_agg('month', p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.w) AS retention_month,
-       @extschema@.retention_agg('quarter', p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.w) AS retention_quarter,
-       @extschema@.retention_agg('year', p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.w) AS retention_year,
-       pg_catalog.max(CASE WHEN p.side THEN greatest(p.o, p.c) ELSE p.c END) AS latest
-  FROM (%s) p GROUP BY p.day, p.segment$q$, parts)
+       @extschema@.conversion_agg(p.w) FILTER (WHERE p.ok AND NOT p.side) AS conversion,
+       @extschema@.ticket_agg(p.a) FILTER (WHERE p.ok AND NOT p.side AND p.w) AS ticket,
+       @extschema@.cycle_agg(p.o, p.c) FILTER (WHERE p.ok AND NOT p.side) AS cycle,
+       @extschema@.retention_agg('day', p.cu, p.c, $1) FILTER (WHERE p.ok AND NOT p.side AND p.w) AS retention_day,
+       @extschema@.retention_agg('week', p.cu, p.c, $1) FILTER (WHERE p.ok AND NOT p.side AND p.w) AS retention_week,
+       @extschema@.retention_agg('month', p.cu, p.c, $1) FILTER (WHERE p.ok AND NOT p.side AND p.w) AS retention_month,
+       @extschema@.retention_agg('quarter', p.cu, p.c, $1) FILTER (WHERE p.ok AND NOT p.side AND p.w) AS retention_quarter,
+       @extschema@.retention_agg('year', p.cu, p.c, $1) FILTER (WHERE p.ok AND NOT p.side AND p.w) AS retention_year,
+       pg_catalog.max(CASE WHEN NOT p.ok THEN 'infinity'::pg_catalog.timestamptz
+                           WHEN p.side THEN greatest(p.o, p.c) ELSE p.c END) AS latest
+  FROM (SELECT q.*, coalesce(pg_catalog.isfinite(q.o), true) AND coalesce(pg_catalog.isfinite(q.c), true)
+                    AND coalesce(NOT q.w OR (q.a > '-Infinity' AND q.a < 'Infinity' AND pg_catalog.scale(q.a) <= 8191
+                                             AND pg_catalog.abs(q.a) < 1e65535), true) AS ok
+          FROM (%s) q) p
+ GROUP BY p.day, p.segment$q$, parts)
 $$;
 
 -- The triggers: INSERT appends deltas, UPDATE and DELETE dirty keys, TRUNCATE a marker.
