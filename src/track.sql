@@ -115,15 +115,24 @@ END $$;
 -- square is beyond numeric's range) is left out of every summary and sets
 -- the key's latest to infinity, so that readers always compute that key
 -- from the source (and meet the ERROR a fresh aggregation meets); a write
--- never fails because of tracking.
+-- never fails because of tracking.  A summary with no row is NULL (a
+-- narrower row; rollup() skips it).
 CREATE FUNCTION track_stored(parts text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-SELECT format($q$SELECT p.day, p.segment,
+SELECT format($q$SELECT g.day, g.segment, g.opened, g.open_at, CASE WHEN g.n_open_cycle > 0 THEN g.open_cycle END,
+       g.closed, g.won, CASE WHEN g.n_closed > 0 THEN g.conversion END, CASE WHEN g.n_won > 0 THEN g.ticket END,
+       CASE WHEN g.n_closed > 0 THEN g.cycle END, CASE WHEN g.n_won > 0 THEN g.retention_day END,
+       CASE WHEN g.n_won > 0 THEN g.retention_week END, CASE WHEN g.n_won > 0 THEN g.retention_month END,
+       CASE WHEN g.n_won > 0 THEN g.retention_quarter END, CASE WHEN g.n_won > 0 THEN g.retention_year END, g.latest
+  FROM (SELECT p.day, p.segment,
        pg_catalog.count(*) FILTER (WHERE p.side) AS opened,
        pg_catalog.array_agg(p.o) FILTER (WHERE p.ok AND p.side AND p.c IS NULL) AS open_at,
+       pg_catalog.count(*) FILTER (WHERE p.ok AND p.side AND p.c IS NOT NULL) AS n_open_cycle,
        @extschema@.cycle_agg(p.o, p.c) FILTER (WHERE p.ok AND p.side AND p.c IS NOT NULL) AS open_cycle,
        pg_catalog.count(*) FILTER (WHERE NOT p.side) AS closed,
        pg_catalog.count(*) FILTER (WHERE NOT p.side AND p.w) AS won,
+       pg_catalog.count(*) FILTER (WHERE p.ok AND NOT p.side) AS n_closed,
+       pg_catalog.count(*) FILTER (WHERE p.ok AND NOT p.side AND p.w) AS n_won,
        @extschema@.conversion_agg(p.w) FILTER (WHERE p.ok AND NOT p.side) AS conversion,
        @extschema@.ticket_agg(p.a) FILTER (WHERE p.ok AND NOT p.side AND p.w) AS ticket,
        @extschema@.cycle_agg(p.o, p.c) FILTER (WHERE p.ok AND NOT p.side) AS cycle,
@@ -138,7 +147,7 @@ SELECT format($q$SELECT p.day, p.segment,
                     AND coalesce(NOT q.w OR (q.a > '-Infinity' AND q.a < 'Infinity' AND pg_catalog.scale(q.a) <= 8191
                                              AND pg_catalog.abs(q.a) < 1e65535), true) AS ok
           FROM (%s) q) p
- GROUP BY p.day, p.segment$q$, parts)
+ GROUP BY p.day, p.segment) g$q$, parts)
 $$;
 
 -- The triggers: INSERT appends deltas, UPDATE and DELETE dirty keys, TRUNCATE a marker.
