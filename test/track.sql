@@ -61,7 +61,9 @@ COPY deals FROM STDIN;
 3004	east	-infinity	2025-02-01 00:00:00+00	t	10	9
 3005	north	2025-02-02 10:00:00+00	infinity	f	1	1
 \.
-SELECT is((SELECT count(*) FROM deals_heartbeat WHERE kind <> 'delta'), 0::bigint, 'inserts append deltas only');
+SELECT is((SELECT count(*) FILTER (WHERE kind = 'dirty') || ' dirty, ' || count(*) FILTER (WHERE kind = 'deal') || ' deals'
+             FROM deals_heartbeat), '0 dirty, ' || (SELECT count(*) FROM deals WHERE id >= 1000) || ' deals',
+          'inserts append one deal row per deal, no dirty row');
 -- Rows that make an aggregate raise an ERROR (a won deal closed at -infinity,
 -- a won deal of NaN): the writes succeed, and reading their days raises the
 -- ERROR a fresh aggregation raises.

@@ -823,42 +823,46 @@ COMMENT ON OPERATOR CLASS funnel_summary_ops USING hash IS
 --
 -- STATUS (first step of issue #16; see the README's "Tracking a deals
 -- table"): track(), untrack(), the tracked view, tracked_days() and
--- compact() work and are tested (test/track.sql); pulse() does not read the
--- tracked summaries yet, there is no benchmark, no concurrency test, and
--- partitioned tables are refused.
+-- compact() work and are tested (test/track.sql; test/track.sh: concurrent
+-- writers and a compactor, dump/restore).  Not yet: pulse() reading the
+-- tracked summaries, the benchmark rows in bench/RESULTS.md, partitioned
+-- tables (refused), a cached plan for the INSERT trigger.
 --
 -- The design:
 -- * track(deals, ...) creates <schema>.<table>_heartbeat, an ordinary table
---   beside the source, and four statement-level AFTER triggers on the
---   source.  The mapping (tracked table, columns, zone) is the triggers'
---   argument list and nowhere else: pg_dump carries it with the triggers,
---   DROP TABLE removes it with them, and the owner of a table tracks it
---   without writing to any table of the extension.  The view tracked reads
---   it back.
--- * The tracked table is append-only for writers: an INSERT appends one
---   'delta' row per (day, segment) it touched, with the summaries of its
---   new rows (the transition table); no writer updates a shared row, so
---   concurrent writers neither wait for nor deadlock on each other.  An
---   UPDATE or DELETE appends a 'dirty' row for every (day, segment) of its
---   old and new rows: a reader computes those keys from the source, not from
---   their deltas (no summary here can take a row out exactly in every case:
---   retention keeps customer sets).  TRUNCATE appends a 'truncate' row: the
---   rows before it (lower id) no longer count.  Ids are ordered across
---   TRUNCATE because TRUNCATE holds ACCESS EXCLUSIVE on the source: every
---   writer's rows are numbered either before it or after.
+--   beside the source, fills it with one 'summary' row per (day, segment),
+--   and puts four statement-level AFTER triggers on the source.  The
+--   mapping (tracked table, columns, zone) is the triggers' argument list
+--   and nowhere else: pg_dump carries it with the triggers, DROP TABLE
+--   removes it with them, and the owner of a table tracks it without
+--   writing to any table of the extension.  The view tracked reads it back.
+-- * The tracked table is append-only for writers.  An INSERT (COPY, MERGE)
+--   appends one 'deal' row per new deal (its columns, normalised: o, c, w,
+--   a, cu, segment) from the transition table; no writer updates a shared
+--   row, so concurrent writers neither wait for nor deadlock on each other.
+--   (Summaries written per statement instead cost 6-7x the insert: a batch
+--   of historical deals touches more (day, segment) keys than it has deals.)
+--   An UPDATE or DELETE appends a 'dirty' row for every (day, segment) of its
+--   old and new rows: a reader computes those keys from the source (no
+--   summary here can give a row back exactly in every case: retention keeps
+--   customer sets).  TRUNCATE appends a 'truncate' row: the rows before it
+--   (lower id) no longer count.  Ids are ordered across TRUNCATE because it
+--   holds ACCESS EXCLUSIVE on the source: every writer's rows are numbered
+--   either before it or after.
 -- * A day is (t AT TIME ZONE zone)::date of the opening time (the opened
 --   part: opened count, cycle of the deals opened that day) or of the
 --   closing time (the closed part: closed and won counts, conversion, ticket,
 --   cycle, retention per granularity); date and timestamp columns are read as
 --   local times in zone, so no writer's TimeZone setting matters.
--- * Deals age: the opened part keeps the closed deals' cycle summary and the
+-- * Deals age: a summary row keeps the closed deals' cycle summary and the
 --   open deals' opening times (open_at); tracked_days(deals, as_of) censors
 --   them at as_of when it reads.  A key whose rows hold any time later than
 --   as_of ("latest") is computed from the source, as dirty keys are.
--- * compact(deals) folds each key's rows into one and recomputes the dirty
---   keys from the source, in one statement (one snapshot): rows that writers
---   commit meanwhile are not in its snapshot, are not deleted, and still
---   count after it.
+-- * tracked_days() rolls up, per clean key, its summary rows and the
+--   aggregation of its deal rows; compact(deals) folds both into one summary
+--   row per key and recomputes the dirty keys from the source, in one
+--   statement (one snapshot): rows that writers commit meanwhile are not in
+--   its snapshot, are not deleted, and still count after it.
 -- Every function runs with the caller's rights and search_path pinned to
 -- pg_catalog, pg_temp; heartbeat's own objects are named with their schema.
 -- ---------------------------------------------------------------------------
@@ -879,15 +883,12 @@ BEGIN
     RETURN args;
 END $$;
 
--- The SELECT that splits the rows of source (a table or a transition table
--- of deals) into parts: each deal once on its opening day (side true) and
--- once on its closing day (side false), with its times as timestamptz, the
--- amount as numeric and the customer as bigint, text or uuid.  The columns'
--- types are read from deals at each call.  lo and hi, SQL expressions of
--- type timestamptz, keep only the parts whose day's time is in [lo, hi)
--- (so that an index on the time columns can serve a reader).
-CREATE FUNCTION track_parts(deals regclass, args text[], source text, lo text DEFAULT NULL, hi text DEFAULT NULL)
-    RETURNS text
+-- The columns of a deals table as the tracked table keeps them (o, c: the
+-- times as timestamptz, w, a: won and the amount as numeric, cu: the
+-- customer as bigint, text or uuid, segment: text), as a SELECT list over
+-- the table or a transition table of it.  The columns' types are read from
+-- deals at each call: date and timestamp columns are local times in the zone.
+CREATE FUNCTION track_columns(deals regclass, args text[]) RETURNS text
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     times regtype[] := '{date, timestamp, timestamptz}';
@@ -906,37 +907,66 @@ BEGIN
               ELSE format('(%I::pg_catalog.timestamp AT TIME ZONE %L)', args[4], zone) END;
     PERFORM @extschema@.pulse_column(deals, args[5], 'won', '{bool}');
     PERFORM @extschema@.pulse_column(deals, args[6], 'amount', '{numeric, int4, int8, int2}');
-    t := @extschema@.pulse_column(deals, args[7], 'customer_id', '{int4, int8, text, uuid, varchar}');
-    cu := format(CASE WHEN t = 'uuid'::regtype THEN '%I'
-                      WHEN t IN ('text'::regtype, 'varchar'::regtype) THEN '%I::pg_catalog.text'
-                      ELSE '%I::pg_catalog.int8' END, args[7]);
+    cu := format(CASE @extschema@.track_customer_type(deals, args) WHEN 'uuid'::regtype THEN '%I'
+                      WHEN 'text'::regtype THEN '%I::pg_catalog.text' ELSE '%I::pg_catalog.int8' END, args[7]);
     IF args[8] <> '' THEN
         PERFORM @extschema@.pulse_column(deals, args[8]::name, 'segment',
                                          '{text, varchar, bpchar, name, int2, int4, int8, bool, uuid}');
         seg := format('%I::pg_catalog.text', args[8]);
     END IF;
-    RETURN format($q$WITH s AS NOT MATERIALIZED (
-                 SELECT %1$s AS o, %2$s AS c, %3$I AS w, %4$I::pg_catalog.numeric AS a, %5$s AS cu,
-                        %6$s AS segment FROM %7$s)
-        SELECT (s.o AT TIME ZONE %8$L)::pg_catalog.date AS day, s.segment, true AS side, s.o, s.c, s.w, s.a, s.cu
-          FROM s WHERE s.o IS NOT NULL %9$s
-        UNION ALL
-        SELECT (s.c AT TIME ZONE %8$L)::pg_catalog.date, s.segment, false, s.o, s.c, s.w, s.a, s.cu
-          FROM s WHERE s.c IS NOT NULL %10$s$q$,
-        o, c, args[5], args[6], cu, seg, source, zone,
-        CASE WHEN lo IS NOT NULL THEN format('AND s.o >= %s AND s.o < %s', lo, hi) END,
-        CASE WHEN lo IS NOT NULL THEN format('AND s.c >= %s AND s.c < %s', lo, hi) END);
+    RETURN format('%s AS o, %s AS c, %I AS w, %I::pg_catalog.numeric AS a, %s AS cu, %s AS segment',
+                  o, c, args[5], args[6], cu, seg);
 END $$;
 
--- The tracked table's columns after id and kind, and the SELECT that
--- computes them per (day, segment) from parts ($1: the zone).  A part that
--- would make an aggregate raise an ERROR (an infinite time; a won deal's
--- amount that ticket_agg refuses: not finite, over 8191 decimals, or whose
--- square is beyond numeric's range) is left out of every summary and sets
--- the key's latest to infinity, so that readers always compute that key
--- from the source (and meet the ERROR a fresh aggregation meets); a write
--- never fails because of tracking.  A summary with no row is NULL (a
--- narrower row; rollup() skips it).
+-- The type the tracked table keeps customers as: bigint, text or uuid.
+CREATE FUNCTION track_customer_type(deals regclass, args text[]) RETURNS regtype
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT CASE t WHEN 'uuid'::regtype THEN t WHEN 'text'::regtype THEN t WHEN 'varchar'::regtype THEN 'text'::regtype
+              ELSE 'int8'::regtype END
+  FROM @extschema@.pulse_column(deals, args[7], 'customer_id', '{int4, int8, text, uuid, varchar}') t
+$$;
+
+-- The SELECT that splits deals (rows: a relation with the columns above)
+-- into parts: each deal once on its opening day (side true) and once on its
+-- closing day (side false), days in zone.  ok: false when the deal would
+-- make an aggregate raise an ERROR (an infinite time; a won deal's amount
+-- that ticket_agg refuses: not finite, over 8191 decimals, or whose square
+-- is beyond numeric's range); latest: the latest time the part's figures
+-- depend on, infinity when not ok.  lo and hi, SQL expressions of type
+-- timestamptz, keep only the parts whose day's time is in [lo, hi) (so
+-- that an index on the time columns can serve a reader).
+CREATE FUNCTION track_split(rows text, zone text, lo text DEFAULT NULL, hi text DEFAULT NULL) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT format($q$WITH s AS NOT MATERIALIZED (
+                 SELECT r.*, coalesce(pg_catalog.isfinite(r.o), true) AND coalesce(pg_catalog.isfinite(r.c), true)
+                             AND coalesce(NOT r.w OR (r.a > '-Infinity' AND r.a < 'Infinity' AND pg_catalog.scale(r.a) <= 8191
+                                                      AND pg_catalog.abs(r.a) < 1e65535), true) AS ok
+                   FROM %1$s r)
+        SELECT (s.o AT TIME ZONE %2$L)::pg_catalog.date AS day, s.segment, true AS side, s.o, s.c, s.w, s.a, s.cu, s.ok,
+               CASE WHEN s.ok THEN greatest(s.o, s.c) ELSE 'infinity' END AS latest
+          FROM s WHERE s.o IS NOT NULL %3$s
+        UNION ALL
+        SELECT (s.c AT TIME ZONE %2$L)::pg_catalog.date, s.segment, false, s.o, s.c, s.w, s.a, s.cu, s.ok,
+               CASE WHEN s.ok THEN s.c ELSE 'infinity' END
+          FROM s WHERE s.c IS NOT NULL %4$s$q$,
+        rows, zone,
+        CASE WHEN lo IS NOT NULL THEN format('AND s.o >= %s AND s.o < %s', lo, hi) END,
+        CASE WHEN lo IS NOT NULL THEN format('AND s.c >= %s AND s.c < %s', lo, hi) END)
+$$;
+
+-- The parts of a deals table (or of a transition table of it: source).
+CREATE FUNCTION track_parts(deals regclass, args text[], source text, lo text DEFAULT NULL, hi text DEFAULT NULL)
+    RETURNS text
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT @extschema@.track_split(format('(SELECT %s FROM %s)', @extschema@.track_columns(deals, args), source), args[9], lo, hi)
+$$;
+
+-- The tracked table's summary columns (after id and kind), and the SELECT
+-- that computes them per (day, segment) from parts ($1: the zone).  A part
+-- that is not ok is left out of every summary and sets the key's latest to
+-- infinity, so that readers always compute that key from the source (and
+-- meet the ERROR a fresh aggregation meets): a write never fails because
+-- of tracking.  A summary of no row is NULL (rollup() skips it).
 CREATE FUNCTION track_stored(parts text) RETURNS text
     LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 SELECT format($q$SELECT g.day, g.segment, g.opened, g.open_at, CASE WHEN g.n_open_cycle > 0 THEN g.open_cycle END,
@@ -961,28 +991,37 @@ SELECT format($q$SELECT g.day, g.segment, g.opened, g.open_at, CASE WHEN g.n_ope
        @extschema@.retention_agg('month', p.cu, p.c, $1) FILTER (WHERE p.ok AND NOT p.side AND p.w) AS retention_month,
        @extschema@.retention_agg('quarter', p.cu, p.c, $1) FILTER (WHERE p.ok AND NOT p.side AND p.w) AS retention_quarter,
        @extschema@.retention_agg('year', p.cu, p.c, $1) FILTER (WHERE p.ok AND NOT p.side AND p.w) AS retention_year,
-       pg_catalog.max(CASE WHEN NOT p.ok THEN 'infinity'::pg_catalog.timestamptz
-                           WHEN p.side THEN greatest(p.o, p.c) ELSE p.c END) AS latest
-  FROM (SELECT q.*, coalesce(pg_catalog.isfinite(q.o), true) AND coalesce(pg_catalog.isfinite(q.c), true)
-                    AND coalesce(NOT q.w OR (q.a > '-Infinity' AND q.a < 'Infinity' AND pg_catalog.scale(q.a) <= 8191
-                                             AND pg_catalog.abs(q.a) < 1e65535), true) AS ok
-          FROM (%s) q) p
+       pg_catalog.max(p.latest) AS latest
+  FROM (%s) p
  GROUP BY p.day, p.segment) g$q$, parts)
 $$;
 
--- The triggers: INSERT appends deltas, UPDATE and DELETE dirty keys, TRUNCATE a marker.
+-- The figures tracked_days() returns, per (day, segment) of parts, as of
+-- $2 ($1: the zone, $3: the retention granularity), before its last step
+-- (which leaves out the summaries of a part with no deal).
+CREATE FUNCTION track_read(parts text) RETURNS text
+    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT format($q$SELECT p.day, p.segment, pg_catalog.count(*) FILTER (WHERE p.side AND p.o <= $2) AS opened,
+               @extschema@.cycle_agg(p.o, p.c, $2) FILTER (WHERE p.side) AS oc,
+               pg_catalog.count(*) FILTER (WHERE NOT p.side AND p.c <= $2) AS closed,
+               pg_catalog.count(*) FILTER (WHERE NOT p.side AND p.c <= $2 AND p.w) AS won,
+               @extschema@.conversion_agg(p.w) FILTER (WHERE NOT p.side AND p.c <= $2) AS conversion,
+               @extschema@.ticket_agg(p.a) FILTER (WHERE NOT p.side AND p.c <= $2 AND p.w) AS ticket,
+               @extschema@.cycle_agg(p.o, p.c) FILTER (WHERE NOT p.side AND p.c <= $2) AS cycle,
+               @extschema@.retention_agg($3, p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.c <= $2 AND p.w) AS retention
+          FROM (%s) p GROUP BY p.day, p.segment$q$, parts)
+$$;
+
+-- The triggers: INSERT appends its deals, UPDATE and DELETE dirty keys, TRUNCATE a marker.
 CREATE FUNCTION track_trigger() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     args text[] := TG_ARGV[0:TG_NARGS - 1];
     tracked text := format('%I.%I', args[1], args[2]);
-    cols text := '(kind, day, segment, opened, open_at, open_cycle, closed, won, conversion, ticket, cycle,
-                   retention_day, retention_week, retention_month, retention_quarter, retention_year, latest)';
 BEGIN
     IF TG_OP = 'INSERT' THEN
-        EXECUTE format('INSERT INTO %s %s SELECT ''delta'', x.* FROM (%s) x', tracked, cols,
-                       @extschema@.track_stored(@extschema@.track_parts(TG_RELID, args, 'heartbeat_new')))
-            USING args[9];
+        EXECUTE format('INSERT INTO %s (kind, o, c, w, a, cu, segment) SELECT ''deal'', %s FROM heartbeat_new',
+                       tracked, @extschema@.track_columns(TG_RELID, args));
     ELSIF TG_OP IN ('UPDATE', 'DELETE') THEN
         EXECUTE format('INSERT INTO %s (kind, day, segment) SELECT DISTINCT ''dirty'', p.day, p.segment FROM (%s) p',
                        tracked, @extschema@.track_parts(TG_RELID, args,
@@ -1072,13 +1111,14 @@ BEGIN
     tracked := format('%I.%I', rel.nspname, tname);
     EXECUTE format($q$CREATE TABLE %s (
         id int8 GENERATED ALWAYS AS IDENTITY,
-        kind text NOT NULL CHECK (kind IN ('delta', 'dirty', 'truncate')),
+        kind text NOT NULL CHECK (kind IN ('summary', 'deal', 'dirty', 'truncate')),
         day date, segment text, opened int8, open_at timestamptz[], open_cycle @extschema@.cycle_summary,
         closed int8, won int8, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
         cycle @extschema@.cycle_summary, retention_day @extschema@.retention_summary,
         retention_week @extschema@.retention_summary, retention_month @extschema@.retention_summary,
         retention_quarter @extschema@.retention_summary, retention_year @extschema@.retention_summary,
-        latest timestamptz)$q$, tracked);
+        latest timestamptz, o timestamptz, c timestamptz, w boolean, a numeric, cu %s)$q$,
+        tracked, @extschema@.track_customer_type(deals, args));
     EXECUTE format('CREATE INDEX ON %s (id) WHERE kind = ''truncate''', tracked);
     EXECUTE format('COMMENT ON TABLE %s IS %L', tracked,
                    format('heartbeat summaries of %s per day, kept by heartbeat.track(): read them with heartbeat.tracked_days()', deals));
@@ -1100,10 +1140,10 @@ BEGIN
                       AND a.privilege_type IN ('SELECT', 'INSERT', 'UPDATE', 'DELETE', 'TRUNCATE') LOOP
         EXECUTE format('GRANT %s ON %s TO %s', grantee.what, tracked, grantee.who);
     END LOOP;
-    -- The rows already there: one delta per key.
+    -- The rows already there: one summary row per key.
     EXECUTE format('INSERT INTO %s (kind, day, segment, opened, open_at, open_cycle, closed, won, conversion, ticket, cycle,
                     retention_day, retention_week, retention_month, retention_quarter, retention_year, latest)
-                    SELECT ''delta'', x.* FROM (%s) x', tracked,
+                    SELECT ''summary'', x.* FROM (%s) x', tracked,
                    @extschema@.track_stored(@extschema@.track_parts(deals, args, deals::text)))
         USING zone;
     RETURN tracked::regclass;
@@ -1124,16 +1164,24 @@ BEGIN
     EXECUTE format('DROP TABLE IF EXISTS %I.%I', args[1], args[2]);
 END $$;
 
--- The live rows of a tracked table (after its last 'truncate') and each key
--- with whether it is dirty: a 'dirty' row, or a time later than as_of ($2).
-CREATE FUNCTION track_keys(tracked text) RETURNS text
-    LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+-- The live rows of a tracked table or of a relation of its rows (rel:
+-- those after its last 'truncate'), the parts of its deal rows (dp), and
+-- each key with whether it is dirty: a 'dirty' row or, when as_of (an SQL
+-- expression) is given, a time later than as_of.
+CREATE FUNCTION track_keys(rel text, zone text, as_of text DEFAULT NULL) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 SELECT format($q$live AS (SELECT * FROM %1$s r
                    WHERE r.kind <> 'truncate'
                      AND r.id > coalesce((SELECT max(t.id) FROM %1$s t WHERE t.kind = 'truncate'), 0)),
-             keys AS (SELECT l.day, l.segment, coalesce('v' || l.segment, 'n') AS sk,
-                             bool_or(l.kind = 'dirty') OR coalesce(max(l.latest) > $2, false) AS dirty
-                        FROM live l GROUP BY l.day, l.segment)$q$, tracked)
+             dp AS (%2$s),
+             keys AS (SELECT x.day, x.segment, coalesce('v' || x.segment, 'n') AS sk,
+                             bool_or(x.dirty) OR coalesce(max(x.latest) > %3$s, false) AS dirty
+                        FROM (SELECT l.day, l.segment, l.kind = 'dirty' AS dirty, l.latest FROM live l WHERE l.kind <> 'deal'
+                              UNION ALL
+                              SELECT d.day, d.segment, false, d.latest FROM dp d) x
+                       GROUP BY x.day, x.segment)$q$,
+    rel, @extschema@.track_split('(SELECT l.o, l.c, l.w, l.a, l.cu, l.segment FROM live l WHERE l.kind = ''deal'')', zone),
+    coalesce(as_of, 'NULL'))
 $$;
 
 CREATE FUNCTION tracked_days(deals regclass, as_of timestamptz DEFAULT now(), granularity text DEFAULT 'month')
@@ -1143,7 +1191,7 @@ CREATE FUNCTION tracked_days(deals regclass, as_of timestamptz DEFAULT now(), gr
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     args text[] := @extschema@.track_mapping(deals);
-    tracked text := format('%I.%I', args[1], args[2]);
+    keys text := @extschema@.track_keys(format('%I.%I', args[1], args[2]), args[9], '$2');
     ddays date[];
     dsegs text[];
     lo date;
@@ -1160,13 +1208,12 @@ BEGIN
     END IF;
     granularity := lower(granularity);
     -- The dirty keys, read first: a STABLE function sees one snapshot throughout.
-    EXECUTE format('WITH %s SELECT array_agg(k.day), array_agg(k.segment), min(k.day), max(k.day) FROM keys k WHERE k.dirty',
-                   @extschema@.track_keys(tracked))
+    EXECUTE format('WITH %s SELECT array_agg(k.day), array_agg(k.segment), min(k.day), max(k.day) FROM keys k WHERE k.dirty', keys)
         INTO ddays, dsegs, lo, hi USING args[9], as_of;
-    -- Clean keys: their deltas rolled up, open deals censored at as_of.
+    -- Clean keys: their summary rows and deal rows rolled up, open deals censored at as_of.
     q := format($q$WITH %s,
              clean AS (SELECT l.* FROM live l JOIN keys k ON k.day = l.day AND k.sk = coalesce('v' || l.segment, 'n')
-                        WHERE NOT k.dirty AND l.kind = 'delta')
+                        WHERE NOT k.dirty AND l.kind = 'summary')
         SELECT x.day, x.segment, sum(x.opened)::int8 AS opened, @extschema@.rollup(x.oc) AS oc, sum(x.closed)::int8 AS closed,
                sum(x.won)::int8 AS won, @extschema@.rollup(x.conversion) AS conversion, @extschema@.rollup(x.ticket) AS ticket,
                @extschema@.rollup(x.cycle) AS cycle, @extschema@.rollup(x.retention) AS retention
@@ -1177,22 +1224,18 @@ BEGIN
                   FROM clean r
                 UNION ALL
                 SELECT r.day, r.segment, 0, @extschema@.cycle_agg(u.o, NULL::timestamptz, $2), 0, 0, NULL, NULL, NULL, NULL
-                  FROM clean r, unnest(r.open_at) u(o) GROUP BY r.day, r.segment) x
-         GROUP BY x.day, x.segment$q$, @extschema@.track_keys(tracked));
+                  FROM clean r, unnest(r.open_at) u(o) GROUP BY r.day, r.segment
+                UNION ALL
+                %s) x
+         GROUP BY x.day, x.segment$q$,
+        keys, @extschema@.track_read('SELECT d.* FROM dp d JOIN keys k ON k.day = d.day AND k.sk = coalesce(''v'' || d.segment, ''n'')
+                                       WHERE NOT k.dirty'));
     -- Dirty keys: from the source, as of as_of.
     IF ddays IS NOT NULL THEN
-        q := q || format($q$ UNION ALL
-        SELECT p.day, p.segment, count(*) FILTER (WHERE p.side AND p.o <= $2),
-               @extschema@.cycle_agg(p.o, p.c, $2) FILTER (WHERE p.side),
-               count(*) FILTER (WHERE NOT p.side AND p.c <= $2), count(*) FILTER (WHERE NOT p.side AND p.c <= $2 AND p.w),
-               @extschema@.conversion_agg(p.w) FILTER (WHERE NOT p.side AND p.c <= $2),
-               @extschema@.ticket_agg(p.a) FILTER (WHERE NOT p.side AND p.c <= $2 AND p.w),
-               @extschema@.cycle_agg(p.o, p.c) FILTER (WHERE NOT p.side AND p.c <= $2),
-               @extschema@.retention_agg($3, p.cu, p.c, $1) FILTER (WHERE NOT p.side AND p.c <= $2 AND p.w)
-          FROM (%s) p
-          JOIN unnest($4, $5) d(day, segment) ON d.day = p.day AND coalesce('v' || d.segment, 'n') = coalesce('v' || p.segment, 'n')
-         GROUP BY p.day, p.segment$q$,
-            @extschema@.track_parts(deals, args, deals::text, '$6', '$7'));
+        q := q || ' UNION ALL ' || @extschema@.track_read(format(
+            'SELECT p.* FROM (%s) p JOIN unnest($4, $5) d(day, segment)
+                ON d.day = p.day AND coalesce(''v'' || d.segment, ''n'') = coalesce(''v'' || p.segment, ''n'')',
+            @extschema@.track_parts(deals, args, deals::text, '$6', '$7')));
     END IF;
     -- A part without deals has no summaries, as in a fresh GROUP BY.
     RETURN QUERY EXECUTE format($q$SELECT y.day, y.segment, y.opened, CASE WHEN y.opened > 0 THEN y.oc END, y.closed, y.won,
@@ -1203,8 +1246,9 @@ BEGIN
               (lo::timestamp AT TIME ZONE args[9]), ((hi + 1)::timestamp AT TIME ZONE args[9]);
 END $$;
 
--- Folds each key's rows into one and recomputes the dirty keys from the
--- source, in one statement (one snapshot).  Returns the rows left.
+-- Folds each key's rows (summaries and deals) into one summary row and
+-- recomputes the dirty keys from the source, in one statement (one
+-- snapshot).  Returns the rows left.
 CREATE FUNCTION compact(deals regclass) RETURNS bigint
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1216,21 +1260,21 @@ DECLARE
 BEGIN
     -- One compaction at a time (the lock conflicts with itself, not with writers or readers).
     EXECUTE format('LOCK TABLE %s IN SHARE UPDATE EXCLUSIVE MODE', tracked);
-    EXECUTE format($q$WITH gone AS (DELETE FROM %1$s RETURNING *),
-             live AS (SELECT * FROM gone r
-                       WHERE r.kind <> 'truncate'
-                         AND r.id > coalesce((SELECT max(t.id) FROM gone t WHERE t.kind = 'truncate'), 0)),
-             keys AS (SELECT l.day, l.segment, coalesce('v' || l.segment, 'n') AS sk, bool_or(l.kind = 'dirty') AS dirty
-                        FROM live l GROUP BY l.day, l.segment),
-             clean AS (SELECT l.* FROM live l JOIN keys k ON k.day = l.day AND k.sk = coalesce('v' || l.segment, 'n')
-                        WHERE NOT k.dirty AND l.kind = 'delta'),
+    EXECUTE format($q$WITH gone AS (DELETE FROM %1$s RETURNING *), %2$s,
+             clean AS (SELECT l.day, l.segment, l.opened, l.open_at, l.open_cycle, l.closed, l.won, l.conversion, l.ticket,
+                              l.cycle, l.retention_day, l.retention_week, l.retention_month, l.retention_quarter,
+                              l.retention_year, l.latest
+                         FROM live l JOIN keys k ON k.day = l.day AND k.sk = coalesce('v' || l.segment, 'n')
+                        WHERE NOT k.dirty AND l.kind = 'summary'
+                       UNION ALL
+                       %4$s),
              bounds AS (SELECT (min(k.day)::timestamp AT TIME ZONE $1) AS lo, ((max(k.day) + 1)::timestamp AT TIME ZONE $1) AS hi
                           FROM keys k WHERE k.dirty),
-             fresh AS (%2$s),
+             fresh AS (%5$s),
              opens AS (SELECT r.day, r.segment, coalesce('v' || r.segment, 'n') AS sk, array_agg(u.o) AS open_at
                          FROM clean r, unnest(r.open_at) u(o) GROUP BY r.day, r.segment)
         INSERT INTO %1$s (kind, %3$s)
-        SELECT 'delta', f.day, f.segment, f.opened, o.open_at, f.open_cycle, f.closed, f.won, f.conversion, f.ticket, f.cycle,
+        SELECT 'summary', f.day, f.segment, f.opened, o.open_at, f.open_cycle, f.closed, f.won, f.conversion, f.ticket, f.cycle,
                f.retention_day, f.retention_week, f.retention_month, f.retention_quarter, f.retention_year, f.latest
           FROM (SELECT c.day, c.segment, coalesce('v' || c.segment, 'n') AS sk, sum(c.opened)::int8 AS opened,
                        @extschema@.rollup(c.open_cycle) AS open_cycle, sum(c.closed)::int8 AS closed, sum(c.won)::int8 AS won,
@@ -1242,12 +1286,13 @@ BEGIN
                   FROM clean c GROUP BY c.day, c.segment) f
           LEFT JOIN opens o ON o.day = f.day AND o.sk = f.sk
         UNION ALL
-        SELECT 'delta', x.* FROM fresh x
+        SELECT 'summary', x.* FROM fresh x
           JOIN keys k ON k.dirty AND k.day = x.day AND k.sk = coalesce('v' || x.segment, 'n')$q$,
-        tracked,
+        tracked, @extschema@.track_keys('gone', args[9]), cols,
+        @extschema@.track_stored('SELECT d.* FROM dp d JOIN keys k ON k.day = d.day AND k.sk = coalesce(''v'' || d.segment, ''n'')
+                                    WHERE NOT k.dirty'),
         @extschema@.track_stored(@extschema@.track_parts(deals, args, deals::text,
-                                                         '(SELECT b.lo FROM bounds b)', '(SELECT b.hi FROM bounds b)')),
-        cols)
+                                                         '(SELECT b.lo FROM bounds b)', '(SELECT b.hi FROM bounds b)')))
         USING args[9];
     EXECUTE format('SELECT count(*) FROM %s', tracked) INTO n;
     RETURN n;
@@ -1255,12 +1300,20 @@ END $$;
 
 COMMENT ON FUNCTION track_args(bytea) IS
     'Helper of heartbeat.tracked: a trigger''s arguments (pg_trigger.tgargs) as an array';
+COMMENT ON FUNCTION track_columns(regclass, text[]) IS
+    'Helper of track(): the columns of a deals table as the tracked table keeps them, times in the tracked zone';
+COMMENT ON FUNCTION track_customer_type(regclass, text[]) IS
+    'Helper of track(): the type the tracked table keeps customers as (bigint, text or uuid)';
+COMMENT ON FUNCTION track_split(text, text, text, text) IS
+    'Helper of track(): the SELECT that splits deals into their opening-day and closing-day parts';
 COMMENT ON FUNCTION track_parts(regclass, text[], text, text, text) IS
-    'Helper of track(): the SELECT that splits deals into their opening-day and closing-day parts, times in the tracked zone';
+    'Helper of track(): the parts of a deals table or of a transition table of it';
 COMMENT ON FUNCTION track_stored(text) IS
     'Helper of track(): the SELECT that summarises parts per day and segment, as the tracked table stores them';
+COMMENT ON FUNCTION track_read(text) IS
+    'Helper of tracked_days(): the SELECT that gives its figures per day and segment from parts, as of a time';
 COMMENT ON FUNCTION track_trigger() IS
-    'Trigger of a tracked table: INSERT appends deltas, UPDATE and DELETE mark their days dirty, TRUNCATE voids the rows before it';
+    'Trigger of a tracked table: INSERT appends its deals, UPDATE and DELETE mark their days dirty, TRUNCATE voids the rows before it';
 COMMENT ON VIEW tracked IS
     'The tracked tables: each with its tracked table, its columns, its segment and the zone that cuts its days (read from its triggers)';
 COMMENT ON FUNCTION track_mapping(regclass) IS
@@ -1269,8 +1322,8 @@ COMMENT ON FUNCTION track(regclass, name, name, name, name, name, name, text) IS
     'Starts keeping per-day (and per-segment) summaries of a deals table current, in the table <name>_heartbeat beside it; zone cuts the days (UTC); returns the tracked table';
 COMMENT ON FUNCTION untrack(regclass) IS
     'Stops tracking a deals table: drops its triggers and its tracked table';
-COMMENT ON FUNCTION track_keys(text) IS
-    'Helper of tracked_days(): the live rows of a tracked table and its keys, each dirty or not';
+COMMENT ON FUNCTION track_keys(text, text, text) IS
+    'Helper of tracked_days() and compact(): the live rows of a tracked table, the parts of its deal rows, and its keys, each dirty or not';
 COMMENT ON FUNCTION tracked_days(regclass, timestamptz, text) IS
     'The tracked summaries of a deals table per day and segment as of as_of, equal to a fresh aggregation: opened deals and their cycle (open ones censored at as_of) by opening day; closed and won deals, conversion, ticket of won deals, cycle and retention (at granularity) by closing day';
 COMMENT ON FUNCTION compact(regclass) IS
