@@ -7,7 +7,7 @@
 \ir lib/begin.psql
 -- The writers' TimeZone must not matter: the days are cut in the tracked zone.
 SET LOCAL TimeZone = 'Asia/Kolkata';
-SELECT plan(37);
+SELECT plan(42);
 
 CREATE TABLE deals (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
                     amount numeric, customer_id int);
@@ -194,6 +194,39 @@ DELETE FROM public.deals WHERE id % 7 = 0;
 RESET ROLE;
 SET LOCAL search_path = public, heartbeat;
 SELECT is((SELECT count(*) FROM evil.deals_heartbeat), 0::bigint, 'the writer''s triggers wrote nothing to a look-alike table');
+-- A role with INSERT only (no SELECT on anything), and one with TRUNCATE only.
+CREATE ROLE hb_track_inserter NOSUPERUSER;
+CREATE ROLE hb_track_truncater NOSUPERUSER;
+GRANT USAGE ON SCHEMA heartbeat TO hb_track_inserter, hb_track_truncater;
+CREATE TABLE deals3 (LIKE deals);
+GRANT INSERT ON deals3 TO hb_track_inserter;
+GRANT TRUNCATE ON deals3 TO hb_track_truncater;
+SELECT is(heartbeat.track('deals3', segment => 'rep')::text, 'deals3_heartbeat', 'track() of a table with grants');
+SELECT is((SELECT array_agg(r.rolname || ':' || a.privilege_type ORDER BY 1) FROM pg_class c, aclexplode(c.relacl) a
+             JOIN pg_roles r ON r.oid = a.grantee WHERE c.oid = 'deals3_heartbeat'::regclass AND a.grantee <> c.relowner),
+          '{hb_track_inserter:INSERT,hb_track_truncater:INSERT}',
+          'track() grants INSERT on the tracked table to the roles that may write the source, nothing more');
+SET LOCAL ROLE hb_track_inserter;
+INSERT INTO public.deals3 VALUES (1, 'north', '2025-01-01 10:00+00', NULL, NULL, 5, 1),
+                                 (2, NULL, '2025-01-02 10:00+00', '2025-01-03 10:00+00', true, 7, 2);
+SET LOCAL ROLE hb_track_truncater;
+TRUNCATE public.deals3;
+RESET ROLE;
+INSERT INTO deals3 VALUES (3, 'south', '2025-01-04 10:00+00', NULL, NULL, 5, 1);
+SELECT is((SELECT string_agg(concat_ws('|', day, segment, opened, closed), ',' ORDER BY day) FROM heartbeat.tracked_days('deals3')),
+          '2025-01-04|south|1|0', 'an INSERT-only role and a TRUNCATE-only role write through the triggers');
+-- Names that need quoting everywhere.
+CREATE SCHEMA "Sales Data";
+CREATE TABLE "Sales Data"."Deals 2026" ("Opened At" timestamptz, "Closed ""At""" timestamptz, "Won?" boolean,
+                                        "Amount €" numeric, "Customer" varchar, "Team Name" text);
+SELECT is(heartbeat.track('"Sales Data"."Deals 2026"', 'Opened At', 'Closed "At"', 'Won?', 'Amount €', 'Customer',
+                          'Team Name')::text, '"Sales Data"."Deals 2026_heartbeat"', 'track() of quoted names');
+INSERT INTO "Sales Data"."Deals 2026" VALUES ('2025-03-01 10:00+00', '2025-03-05 10:00+00', true, 10, 'a', 'x'),
+                                             ('2025-03-01 11:00+00', NULL, NULL, 20, 'b', NULL);
+UPDATE "Sales Data"."Deals 2026" SET "Won?" = false WHERE "Customer" = 'a';
+SELECT is((SELECT string_agg(concat_ws('|', day, segment, opened, closed, won, heartbeat.rate(conversion)), ',' ORDER BY day, segment)
+             FROM heartbeat.tracked_days('"Sales Data"."Deals 2026"')),
+          '2025-03-01|x|1|0|0,2025-03-01|1|0|0,2025-03-05|x|0|1|0|0', 'and its figures');
 SELECT is(text_diff('2026-01-01'), 0::bigint, 'a non-owner with INSERT, UPDATE, DELETE writes, under a hostile path: equal as text');
 
 SELECT * FROM finish();
