@@ -891,27 +891,38 @@ END $$;
 CREATE FUNCTION track_columns(deals regclass, args text[]) RETURNS text
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    times regtype[] := '{date, timestamp, timestamptz}';
     zone text := args[9];
-    t regtype;
+    -- The columns' types, in one look-up (this runs for every write statement).
+    t regtype[] := ARRAY(SELECT a.atttypid::regtype
+                           FROM unnest(args[3:8]) WITH ORDINALITY n(col, i)
+                           LEFT JOIN pg_attribute a ON a.attrelid = deals AND a.attname = n.col::name
+                                                   AND a.attnum > 0 AND NOT a.attisdropped
+                          ORDER BY n.i);
     o text;
     c text;
     cu text;
     seg text := 'NULL::pg_catalog.text';
 BEGIN
-    t := @extschema@.pulse_column(deals, args[3], 'opened_at', times);
-    o := CASE WHEN t = 'timestamptz'::regtype THEN format('%I', args[3])
-              ELSE format('(%I::pg_catalog.timestamp AT TIME ZONE %L)', args[3], zone) END;
-    t := @extschema@.pulse_column(deals, args[4], 'closed_at', times);
-    c := CASE WHEN t = 'timestamptz'::regtype THEN format('%I', args[4])
-              ELSE format('(%I::pg_catalog.timestamp AT TIME ZONE %L)', args[4], zone) END;
-    PERFORM @extschema@.pulse_column(deals, args[5], 'won', '{bool}');
-    PERFORM @extschema@.pulse_column(deals, args[6], 'amount', '{numeric, int4, int8, int2}');
-    cu := format(CASE @extschema@.track_customer_type(deals, args) WHEN 'uuid'::regtype THEN '%I'
-                      WHEN 'text'::regtype THEN '%I::pg_catalog.text' ELSE '%I::pg_catalog.int8' END, args[7]);
-    IF args[8] <> '' THEN
-        PERFORM @extschema@.pulse_column(deals, args[8]::name, 'segment',
+    IF NOT (t[1] IN ('date', 'timestamp', 'timestamptz') AND t[2] IN ('date', 'timestamp', 'timestamptz')
+            AND t[3] = 'bool'::regtype AND t[4] IN ('numeric', 'int4', 'int8', 'int2')
+            AND t[5] IN ('int4', 'int8', 'text', 'uuid', 'varchar')
+            AND (args[8] = '' OR t[6] IN ('text', 'varchar', 'bpchar', 'name', 'int2', 'int4', 'int8', 'bool', 'uuid'))) THEN
+        -- Something is missing or of the wrong type: pulse_column() says what.
+        PERFORM @extschema@.pulse_column(deals, args[3], 'opened_at', '{date, timestamp, timestamptz}');
+        PERFORM @extschema@.pulse_column(deals, args[4], 'closed_at', '{date, timestamp, timestamptz}');
+        PERFORM @extschema@.pulse_column(deals, args[5], 'won', '{bool}');
+        PERFORM @extschema@.pulse_column(deals, args[6], 'amount', '{numeric, int4, int8, int2}');
+        PERFORM @extschema@.pulse_column(deals, args[7], 'customer_id', '{int4, int8, text, uuid, varchar}');
+        PERFORM @extschema@.pulse_column(deals, args[8], 'segment',
                                          '{text, varchar, bpchar, name, int2, int4, int8, bool, uuid}');
+    END IF;
+    o := CASE WHEN t[1] = 'timestamptz'::regtype THEN format('%I', args[3])
+              ELSE format('(%I::pg_catalog.timestamp AT TIME ZONE %L)', args[3], zone) END;
+    c := CASE WHEN t[2] = 'timestamptz'::regtype THEN format('%I', args[4])
+              ELSE format('(%I::pg_catalog.timestamp AT TIME ZONE %L)', args[4], zone) END;
+    cu := format(CASE WHEN t[5] = 'uuid'::regtype THEN '%I' WHEN t[5] IN ('text', 'varchar') THEN '%I::pg_catalog.text'
+                      ELSE '%I::pg_catalog.int8' END, args[7]);
+    IF args[8] <> '' THEN
         seg := format('%I::pg_catalog.text', args[8]);
     END IF;
     RETURN format('%s AS o, %s AS c, %I AS w, %I::pg_catalog.numeric AS a, %s AS cu, %s AS segment',
