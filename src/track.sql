@@ -22,8 +22,9 @@
 --   row, so concurrent writers neither wait for nor deadlock on each other.
 --   (Summaries written per statement instead cost 6-7x the insert: a batch
 --   of historical deals touches more (day, segment) keys than it has deals.)
---   An UPDATE or DELETE appends a 'dirty' row for every (day, segment) of its
---   old and new rows: a reader computes those keys from the source (no
+--   An UPDATE appends a 'dirty' row for every (day, segment) whose parts it
+--   changed (an update of other columns dirties nothing), a DELETE for every
+--   (day, segment) of its rows: a reader computes those keys from the source (no
 --   summary here can give a row back exactly in every case: retention keeps
 --   customer sets).  TRUNCATE appends a 'truncate' row: the rows before it
 --   (lower id) no longer count.  Ids are ordered across TRUNCATE because it
@@ -213,11 +214,21 @@ BEGIN
     IF TG_OP = 'INSERT' THEN
         EXECUTE format('INSERT INTO %s (kind, o, c, w, a, cu, segment) SELECT ''deal'', %s FROM heartbeat_new',
                        tracked, @extschema@.track_columns(TG_RELID, args));
-    ELSIF TG_OP IN ('UPDATE', 'DELETE') THEN
+    ELSIF TG_OP = 'UPDATE' THEN
+        -- Only the keys whose parts differ (compared as text, so that 1.0 and
+        -- 1.00 differ as their summaries do): an update of other columns, or
+        -- one that moves nothing, dirties nothing.
+        EXECUTE format('INSERT INTO %1$s (kind, day, segment) SELECT DISTINCT ''dirty'', x.day, x.segment
+                          FROM ((SELECT op.day, op.segment, op::text FROM (%2$s) op
+                                 EXCEPT ALL SELECT np.day, np.segment, np::text FROM (%3$s) np)
+                                UNION ALL
+                                (SELECT np.day, np.segment, np::text FROM (%3$s) np
+                                 EXCEPT ALL SELECT op.day, op.segment, op::text FROM (%2$s) op)) x',
+                       tracked, @extschema@.track_parts(TG_RELID, args, 'heartbeat_old'),
+                       @extschema@.track_parts(TG_RELID, args, 'heartbeat_new'));
+    ELSIF TG_OP = 'DELETE' THEN
         EXECUTE format('INSERT INTO %s (kind, day, segment) SELECT DISTINCT ''dirty'', p.day, p.segment FROM (%s) p',
-                       tracked, @extschema@.track_parts(TG_RELID, args,
-                           CASE TG_OP WHEN 'UPDATE' THEN '(SELECT * FROM heartbeat_old UNION ALL SELECT * FROM heartbeat_new) u'
-                                      ELSE 'heartbeat_old' END));
+                       tracked, @extschema@.track_parts(TG_RELID, args, 'heartbeat_old'));
     ELSE
         EXECUTE format('INSERT INTO %s (kind) VALUES (''truncate'')', tracked);
     END IF;

@@ -7,7 +7,7 @@
 \ir lib/begin.psql
 -- The writers' TimeZone must not matter: the days are cut in the tracked zone.
 SET LOCAL TimeZone = 'Asia/Kolkata';
-SELECT plan(42);
+SELECT plan(46);
 
 CREATE TABLE deals (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
                     amount numeric, customer_id int);
@@ -130,6 +130,16 @@ MERGE INTO deals d USING (SELECT * FROM random_deals(50, 40)) s ON d.id = s.id
  WHEN MATCHED THEN UPDATE SET closed_at = s.closed_at, won = s.won
  WHEN NOT MATCHED THEN INSERT VALUES (s.id, s.rep, s.opened_at, s.closed_at, s.won, s.amount, s.customer_id);
 SELECT is(text_diff('2026-01-01'), 0::bigint, 'after INSERT ... ON CONFLICT DO UPDATE and MERGE: equal as text');
+-- An UPDATE that moves no tracked figure dirties nothing; one that changes
+-- only an amount's scale (1.5 to 1.50, equal as numbers) dirties its day.
+SELECT ok(heartbeat.compact('deals') > 0, 'compact() before the next checks');
+UPDATE deals SET id = id + 0, won = won, rep = rep WHERE id % 3 = 0;
+SELECT is((SELECT count(*) FROM deals_heartbeat WHERE kind = 'dirty'), 0::bigint, 'an UPDATE that changes no tracked figure dirties nothing');
+INSERT INTO deals VALUES (5000, 'east', '2025-03-03 10:00+00', '2025-03-04 10:00+00', true, 1.5, 3);
+UPDATE deals SET amount = 1.50 WHERE id = 5000;
+SELECT is((SELECT string_agg(day || ' ' || segment, ',' ORDER BY day) FROM deals_heartbeat WHERE kind = 'dirty'), '2025-03-03 east,2025-03-04 east',
+          'an amount rewritten from 1.5 to 1.50 dirties its opening and closing days');
+SELECT is(text_diff('2026-01-01'), 0::bigint, 'and the tracked days still equal a fresh aggregation');
 SAVEPOINT s1;
 DELETE FROM deals WHERE id % 2 = 0;
 INSERT INTO deals SELECT * FROM random_deals(90000, 50);
