@@ -7,7 +7,7 @@
 \ir lib/begin.psql
 -- The writers' TimeZone must not matter: the days are cut in the tracked zone.
 SET LOCAL TimeZone = 'Asia/Kolkata';
-SELECT plan(46);
+SELECT plan(51);
 
 CREATE TABLE deals (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
                     amount numeric, customer_id int);
@@ -225,6 +225,27 @@ RESET ROLE;
 INSERT INTO deals3 VALUES (3, 'south', '2025-01-04 10:00+00', NULL, NULL, 5, 1);
 SELECT is((SELECT string_agg(concat_ws('|', day, segment, opened, closed), ',' ORDER BY day) FROM heartbeat.tracked_days('deals3')),
           '2025-01-04|south|1|0', 'an INSERT-only role and a TRUNCATE-only role write through the triggers');
+-- An ordinary role tracks its own table; another role may not track or untrack it.
+CREATE ROLE hb_track_owner NOSUPERUSER;
+CREATE ROLE hb_track_other NOSUPERUSER;
+GRANT USAGE ON SCHEMA heartbeat TO hb_track_owner, hb_track_other;
+GRANT CREATE ON SCHEMA public TO hb_track_owner;
+SET LOCAL ROLE hb_track_owner;
+CREATE TABLE public.owned (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
+                           amount numeric, customer_id int);
+INSERT INTO public.owned SELECT * FROM public.random_deals(0, 50);
+SELECT is(heartbeat.track('public.owned', segment => 'rep')::text, 'owned_heartbeat', 'an ordinary role tracks a table it owns');
+INSERT INTO public.owned SELECT * FROM public.random_deals(100, 50);
+UPDATE public.owned SET won = NOT won WHERE id % 4 = 0;
+SELECT cmp_ok(heartbeat.compact('public.owned'), '>', 0::bigint, 'and compacts it');
+SET LOCAL ROLE hb_track_other;
+SELECT throws_ok($$SELECT heartbeat.untrack('public.owned')$$, '42501', NULL, 'another role may not untrack it (42501)');
+SET LOCAL ROLE hb_track_owner;
+CREATE TABLE public.owned2 (id int, opened_at timestamptz, closed_at timestamptz, won boolean, amount numeric, customer_id int);
+SET LOCAL ROLE hb_track_other;
+SELECT throws_ok($$SELECT heartbeat.track('public.owned2')$$, '42501', NULL, 'nor track a table it does not own (42501)');
+RESET ROLE;
+SELECT is(text_diff('2026-01-01', tbl => 'owned'), 0::bigint, 'the owner''s tracked days equal a fresh aggregation');
 -- Names that need quoting everywhere.
 CREATE SCHEMA "Sales Data";
 CREATE TABLE "Sales Data"."Deals 2026" ("Opened At" timestamptz, "Closed ""At""" timestamptz, "Won?" boolean,
