@@ -6,7 +6,7 @@
 -- compact() work and are tested (test/track.sql; test/track.sh: concurrent
 -- writers and a compactor, dump/restore).  Not yet: pulse() reading the
 -- tracked summaries, the benchmark rows in bench/RESULTS.md, partitioned
--- tables (refused), a cached plan for the INSERT trigger.
+-- tables (refused).
 --
 -- The design:
 -- * track(deals, ...) creates <schema>.<table>_heartbeat, an ordinary table
@@ -18,7 +18,10 @@
 --   writing to any table of the extension.  The view tracked reads it back.
 -- * The tracked table is append-only for writers.  An INSERT (COPY, MERGE)
 --   appends one 'deal' row per new deal (its columns, normalised: o, c, w,
---   a, cu, segment) from the transition table; no writer updates a shared
+--   a, cu, segment) from the transition table, by a trigger function that
+--   track() writes for the table (<table>_heartbeat_insert(): static SQL,
+--   planned once per session, where a generic function's dynamic SQL cost
+--   2.4-2.8x a single-row insert); no writer updates a shared
 --   row, so concurrent writers neither wait for nor deadlock on each other.
 --   (Summaries written per statement instead cost 6-7x the insert: a batch
 --   of historical deals touches more (day, segment) keys than it has deals.)
@@ -204,17 +207,15 @@ SELECT format($q$SELECT p.day, p.segment, pg_catalog.count(*) FILTER (WHERE p.si
           FROM (%s) p GROUP BY p.day, p.segment$q$, parts)
 $$;
 
--- The triggers: INSERT appends its deals, UPDATE and DELETE dirty keys, TRUNCATE a marker.
+-- The triggers of UPDATE, DELETE and TRUNCATE: UPDATE and DELETE dirty
+-- keys, TRUNCATE appends a marker.  (INSERT's is each tracked table's own.)
 CREATE FUNCTION track_trigger() RETURNS trigger
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     args text[] := TG_ARGV[0:TG_NARGS - 1];
     tracked text := format('%I.%I', args[1], args[2]);
 BEGIN
-    IF TG_OP = 'INSERT' THEN
-        EXECUTE format('INSERT INTO %s (kind, o, c, w, a, cu, segment) SELECT ''deal'', %s FROM heartbeat_new',
-                       tracked, @extschema@.track_columns(TG_RELID, args));
-    ELSIF TG_OP = 'UPDATE' THEN
+    IF TG_OP = 'UPDATE' THEN
         -- Only the keys whose parts differ (compared as text, so that 1.0 and
         -- 1.00 differ as their summaries do): an update of other columns, or
         -- one that moves nothing, dirties nothing.
@@ -247,7 +248,7 @@ SELECT t.tgrelid::pg_catalog.regclass AS deals,
        a.args[9] AS zone, a.args
   FROM pg_catalog.pg_trigger t,
        LATERAL (SELECT @extschema@.track_args(t.tgargs) AS args) a
- WHERE t.tgname OPERATOR(pg_catalog.=) 'heartbeat_track_insert'
+ WHERE t.tgname OPERATOR(pg_catalog.=) 'heartbeat_track_update'
    AND t.tgfoid OPERATOR(pg_catalog.=) '@extschema@.track_trigger'::pg_catalog.regproc;
 GRANT SELECT ON tracked TO PUBLIC;
 
@@ -300,13 +301,17 @@ BEGIN
     END IF;
     PERFORM now() AT TIME ZONE zone;          -- an unknown zone is an ERROR here
     tname := rel.relname || '_heartbeat';
-    IF octet_length(tname) > 63 THEN
-        RAISE EXCEPTION 'cannot track %: the tracked table''s name % is too long', deals, quote_ident(tname)
-            USING ERRCODE = 'name_too_long', HINT = 'Rename the table to a name of at most 53 bytes.';
+    IF octet_length(tname || '_insert') > 63 THEN
+        RAISE EXCEPTION 'cannot track %: the name % is too long', deals, quote_ident(tname || '_insert')
+            USING ERRCODE = 'name_too_long', HINT = 'Rename the table to a name of at most 46 bytes.';
     END IF;
     IF to_regclass(format('%I.%I', rel.nspname, tname)) IS NOT NULL THEN
         RAISE EXCEPTION 'cannot track %: relation %.% already exists', deals, quote_ident(rel.nspname), quote_ident(tname)
             USING ERRCODE = 'duplicate_table', HINT = 'Rename or drop that relation, then track the table.';
+    END IF;
+    IF to_regprocedure(format('%I.%I()', rel.nspname, tname || '_insert')) IS NOT NULL THEN
+        RAISE EXCEPTION 'cannot track %: function %.%() already exists', deals, quote_ident(rel.nspname), quote_ident(tname || '_insert')
+            USING ERRCODE = 'duplicate_function', HINT = 'Rename or drop that function, then track the table.';
     END IF;
     args := ARRAY[rel.nspname, tname, opened_at, closed_at, won, amount, customer_id, coalesce(segment, ''), zone];
     PERFORM @extschema@.track_parts(deals, args, deals::text);    -- checks every column
@@ -325,8 +330,16 @@ BEGIN
     EXECUTE format('COMMENT ON TABLE %s IS %L', tracked,
                    format('heartbeat summaries of %s per day, kept by heartbeat.track(): read them with heartbeat.tracked_days()', deals));
     cols := (SELECT string_agg(quote_literal(a), ', ') FROM unnest(args) a);
+    -- INSERT: a function of this table's own, whose INSERT is static SQL and
+    -- so planned once per session, not once per statement.
+    EXECUTE format('CREATE FUNCTION %I.%I() RETURNS trigger LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS %L',
+                   rel.nspname, tname || '_insert',
+                   format('BEGIN INSERT INTO %s (kind, o, c, w, a, cu, segment) SELECT ''deal'', %s FROM heartbeat_new; RETURN NULL; END',
+                          tracked, @extschema@.track_columns(deals, args)));
+    EXECUTE format('COMMENT ON FUNCTION %I.%I() IS %L', rel.nspname, tname || '_insert',
+                   format('heartbeat.track() of %s: appends the inserted deals to %s', deals, tracked));
     EXECUTE format('CREATE TRIGGER heartbeat_track_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS heartbeat_new
-                    FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.track_trigger(%s)', deals, cols);
+                    FOR EACH STATEMENT EXECUTE FUNCTION %I.%I(%s)', deals, rel.nspname, tname || '_insert', cols);
     EXECUTE format('CREATE TRIGGER heartbeat_track_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS heartbeat_old
                     NEW TABLE AS heartbeat_new FOR EACH STATEMENT EXECUTE FUNCTION @extschema@.track_trigger(%s)', deals, cols);
     EXECUTE format('CREATE TRIGGER heartbeat_track_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS heartbeat_old
@@ -363,6 +376,7 @@ BEGIN
     FOREACH op IN ARRAY '{insert, update, delete, truncate}'::text[] LOOP
         EXECUTE format('DROP TRIGGER %I ON %s', 'heartbeat_track_' || op, deals);
     END LOOP;
+    EXECUTE format('DROP FUNCTION IF EXISTS %I.%I()', args[1], args[2] || '_insert');
     EXECUTE format('DROP TABLE IF EXISTS %I.%I', args[1], args[2]);
 END $$;
 
@@ -515,7 +529,7 @@ COMMENT ON FUNCTION track_stored(text) IS
 COMMENT ON FUNCTION track_read(text) IS
     'Helper of tracked_days(): the SELECT that gives its figures per day and segment from parts, as of a time';
 COMMENT ON FUNCTION track_trigger() IS
-    'Trigger of a tracked table: INSERT appends its deals, UPDATE and DELETE mark their days dirty, TRUNCATE voids the rows before it';
+    'Trigger of a tracked table: UPDATE and DELETE mark their days dirty, TRUNCATE voids the rows before it (INSERT has a function of its own)';
 COMMENT ON VIEW tracked IS
     'The tracked tables: each with its tracked table, its columns, its segment and the zone that cuts its days (read from its triggers)';
 COMMENT ON FUNCTION track_mapping(regclass) IS
@@ -523,7 +537,7 @@ COMMENT ON FUNCTION track_mapping(regclass) IS
 COMMENT ON FUNCTION track(regclass, name, name, name, name, name, name, text) IS
     'Starts keeping per-day (and per-segment) summaries of a deals table current, in the table <name>_heartbeat beside it; zone cuts the days (UTC); returns the tracked table';
 COMMENT ON FUNCTION untrack(regclass) IS
-    'Stops tracking a deals table: drops its triggers and its tracked table';
+    'Stops tracking a deals table: drops its triggers, its insert function and its tracked table';
 COMMENT ON FUNCTION track_keys(text, text, text) IS
     'Helper of tracked_days() and compact(): the live rows of a tracked table, the parts of its deal rows, and its keys, each dirty or not';
 COMMENT ON FUNCTION tracked_days(regclass, timestamptz, text) IS

@@ -186,7 +186,8 @@ GRANT SELECT, INSERT, UPDATE, DELETE ON deals TO hb_track_writer;
 SELECT lives_ok($$SELECT heartbeat.untrack('deals')$$, 'untrack()');
 SELECT throws_ok($$SELECT heartbeat.untrack('deals')$$, '55000', NULL, 'a second untrack(): 55000');
 SELECT is((SELECT count(*) FROM pg_trigger WHERE tgrelid = 'deals'::regclass)::int
-          + (to_regclass('deals_heartbeat') IS NOT NULL)::int, 0, 'untrack() removes the triggers and the tracked table');
+          + (to_regclass('deals_heartbeat') IS NOT NULL)::int + (to_regprocedure('deals_heartbeat_insert()') IS NOT NULL)::int, 0,
+          'untrack() removes the triggers, the insert function and the tracked table');
 SELECT is(heartbeat.track('deals', segment => 'rep')::text, 'deals_heartbeat', 'track() again, after untrack()');
 CREATE SCHEMA evil;
 GRANT USAGE ON SCHEMA evil TO hb_track_writer;
