@@ -7,7 +7,7 @@
 \ir lib/begin.psql
 -- The writers' TimeZone must not matter: the days are cut in the tracked zone.
 SET LOCAL TimeZone = 'Asia/Kolkata';
-SELECT plan(51);
+SELECT plan(53);
 
 CREATE TABLE deals (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
                     amount numeric, customer_id int);
@@ -41,6 +41,12 @@ CREATE TABLE deals_heartbeat (x int);
 SELECT throws_ok($$SELECT heartbeat.track('deals', segment => 'rep')$$, '42P07', NULL,
                  'a relation where the tracked table would go: 42P07');
 DROP TABLE deals_heartbeat;
+CREATE FUNCTION deals_heartbeat_insert() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NULL; END $$;
+SELECT throws_ok($$SELECT heartbeat.track('deals')$$, '42723', NULL, 'a function where the insert trigger''s would go: 42723');
+DROP FUNCTION deals_heartbeat_insert();
+CREATE TABLE a_table_whose_name_is_rather_long_for_tracking_it_x (opened_at timestamptz);
+SELECT throws_ok($$SELECT heartbeat.track('a_table_whose_name_is_rather_long_for_tracking_it_x')$$, '42622', NULL,
+                 'a table name too long for <name>_heartbeat_insert: 42622');
 SELECT throws_ok($$SELECT * FROM heartbeat.tracked_days('deals')$$, '55000', NULL, 'tracked_days() of an untracked table: 55000');
 
 SELECT is(heartbeat.track('deals', segment => 'rep')::text, 'deals_heartbeat', 'track() creates deals_heartbeat');
