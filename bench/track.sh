@@ -1,0 +1,106 @@
+#!/bin/bash
+# heartbeat benchmark of track() (issue #16, work in progress): what tracking
+# costs writers and what it saves readers, tracked against untracked in the
+# same run, alternating, RUNS times, medians.  Usage (inside a cluster, with
+# pgbench on the PATH or in PGBIN):
+#   bench/track.sh [N deals, default 1000000] [RUNS, default 3] [SECONDS per pgbench run, default 10]
+# It (re)creates the tables deals (the demo generator's N deals, tracked per
+# rep) and deals_plain (a copy, untracked) in the current database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${1:-1000000}
+RUNS=${2:-3}
+SECS=${3:-10}
+PGBENCH=${PGBIN:+$PGBIN/}pgbench
+PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+echo "heartbeat track() bench: $N deals, $RUNS alternating runs per pair, medians"
+echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
+echo "server: $("${PSQL[@]}" -c 'SHOW server_version')"
+"${PSQL[@]}" -c "SELECT heartbeat.untrack('deals') FROM heartbeat.tracked WHERE deals = 'deals'::regclass" >/dev/null 2>&1 || true
+"${PSQL[@]}" -v n="$N" -v seed=0.42 -v replace=1 -f demo/generate.sql >/dev/null
+"${PSQL[@]}" >/dev/null <<'SQL'
+SET client_min_messages = warning;
+CREATE EXTENSION IF NOT EXISTS heartbeat;
+DROP TABLE IF EXISTS deals_plain, deals_new;
+CREATE TABLE deals_plain (LIKE deals INCLUDING ALL);
+INSERT INTO deals_plain SELECT * FROM deals;
+-- 100,000 more deals like the others, with new ids, for the batch loads.
+CREATE TABLE deals_new AS SELECT * FROM deals ORDER BY id LIMIT 100000;
+UPDATE deals_new SET id = id + 1000000000;
+CREATE INDEX ON deals_new (id);
+VACUUM ANALYZE deals, deals_plain, deals_new;
+SET TimeZone = 'UTC';
+SELECT heartbeat.track('deals', segment => 'rep');
+CREATE OR REPLACE PROCEDURE bench_load(t regclass) LANGUAGE plpgsql AS $$
+BEGIN
+    FOR b IN 0 .. 99 LOOP
+        EXECUTE format('INSERT INTO %s SELECT * FROM deals_new WHERE id > 1000000000 + %s AND id <= 1000000000 + %s',
+                       t, b * 1000, (b + 1) * 1000);
+        COMMIT;
+    END LOOP;
+END $$;
+SQL
+
+median() { sort -n | awk '{a[NR] = $1} END {print (NR % 2) ? a[(NR + 1) / 2] : (a[NR / 2] + a[NR / 2 + 1]) / 2}'; }
+ms() {   # ms SQL...: the time of the last statement, in ms
+    "${PSQL[@]}" -c "SET TimeZone = 'UTC'" -c '\timing on' "$@" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | tail -1
+}
+undo() {  # the loaded deals out again, the tracked table compacted
+    "${PSQL[@]}" -c "DELETE FROM deals_plain WHERE id > 1000000000" -c "DELETE FROM deals WHERE id > 1000000000" \
+        -c "SELECT heartbeat.compact('deals')" -c "VACUUM deals, deals_plain, deals_heartbeat" >/dev/null
+}
+report() { printf '| %s | %s | %s | %s |\n' "$1" "$2" "$3" "$(awk -v a="$2" -v b="$3" 'BEGIN {printf "%.2f", b / a}')"; }
+
+echo
+echo "| case | untracked | tracked | ratio (tracked / untracked) |"
+echo "|---|---:|---:|---:|"
+
+# Writes: 100,000 deals in batches of 1,000 (ms).
+for r in $(seq 1 "$RUNS"); do
+    if [ $((r % 2)) = 1 ]; then
+        ms -c "CALL bench_load('deals_plain')" >> "$tmp/load_plain"; ms -c "CALL bench_load('deals')" >> "$tmp/load_tracked"
+    else
+        ms -c "CALL bench_load('deals')" >> "$tmp/load_tracked"; ms -c "CALL bench_load('deals_plain')" >> "$tmp/load_plain"
+    fi
+    undo
+done
+report "100,000 deals in batches of 1,000 (ms)" "$(median < "$tmp/load_plain")" "$(median < "$tmp/load_tracked")"
+
+# Writes: single-row inserts of new open deals, 8 clients (ms per 1,000 transactions, from tps).
+for t in deals_plain deals; do
+    cat > "$tmp/ins_$t.sql" <<EOF
+\set id random(2000000000, 2100000000)
+\set rep random(1, 12)
+INSERT INTO $t (id, rep, team, customer_id, opened_at, closed_at, amount, won)
+VALUES (:id, 'rep' || :rep, 'a', :id % 5000, now(), NULL, NULL, NULL) ON CONFLICT DO NOTHING;
+EOF
+done
+for r in $(seq 1 "$RUNS"); do
+    for t in deals_plain deals; do
+        "$PGBENCH" -n -c 8 -j 2 -T "$SECS" -f "$tmp/ins_$t.sql" 2>/dev/null \
+            | sed -n 's/^tps = \([0-9.]*\).*/\1/p' | awk '{printf "%.3f\n", 1000000 / $1}' >> "$tmp/tps_$t"
+    done
+done
+"${PSQL[@]}" -c "DELETE FROM deals_plain WHERE id >= 2000000000" -c "DELETE FROM deals WHERE id >= 2000000000" \
+    -c "SELECT heartbeat.compact('deals')" >/dev/null
+report "single-row inserts, 8 pgbench clients (ms per 1,000)" "$(median < "$tmp/tps_deals_plain")" "$(median < "$tmp/tps_deals")"
+
+# Reads: per day and rep, as of 2026-11-30, a fresh aggregation against tracked_days() (compacted).
+fresh="SELECT count(*) FROM (
+  WITH op AS (SELECT (opened_at AT TIME ZONE 'UTC')::date AS day, rep, count(*) AS n,
+                     heartbeat.cycle_agg(opened_at, closed_at, '2026-11-30') AS cy
+                FROM deals_plain WHERE opened_at <= '2026-11-30' GROUP BY 1, 2),
+       cl AS (SELECT (closed_at AT TIME ZONE 'UTC')::date AS day, rep, count(*) AS n, count(*) FILTER (WHERE won) AS w,
+                     heartbeat.conversion_agg(won) AS cs, heartbeat.ticket_agg(amount) FILTER (WHERE won) AS t,
+                     heartbeat.cycle_agg(opened_at, closed_at) AS cy,
+                     heartbeat.retention_agg('month', customer_id, closed_at, 'UTC') FILTER (WHERE won) AS r
+                FROM deals_plain WHERE closed_at <= '2026-11-30' GROUP BY 1, 2)
+  SELECT * FROM op FULL JOIN cl ON op.day = cl.day AND op.rep IS NOT DISTINCT FROM cl.rep) x"
+for r in $(seq 1 "$RUNS"); do
+    ms -c "$fresh" >> "$tmp/read_plain"
+    ms -c "SELECT count(*) FROM heartbeat.tracked_days('deals', '2026-11-30', 'month')" >> "$tmp/read_tracked"
+done
+report "per day and rep: fresh aggregation vs tracked_days() (ms)" "$(median < "$tmp/read_plain")" "$(median < "$tmp/read_tracked")"
