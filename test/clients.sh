@@ -23,5 +23,14 @@ SELECT i AS id, i % 6 AS rep, o AS opened_at,
        (i % 300)::bigint AS customer_id, 1 + i % 4 AS stage
   FROM generate_series(1, 5000) i,
        LATERAL (SELECT timestamptz '2025-01-01 00:00+00' + (i % 600) * interval '1 day' AS o) x;
+-- The README's view for a BI tool.
+CREATE VIEW sales_heartbeat_bi AS
+SELECT period, deals_opened, deals_closed, deals_won,
+       conversion_rate, conversion_lower, conversion_upper,
+       mean_ticket::float8 AS mean_ticket, median_ticket::float8 AS median_ticket,
+       extract(epoch FROM mean_cycle)::float8 / 86400 AS mean_cycle_days,
+       extract(epoch FROM survival_median_cycle)::float8 / 86400 AS survival_cycle_days,
+       retention_rate, alert
+  FROM heartbeat.pulse('public.deals');
 SQL
 "$py" test/clients/psycopg3.py "$db"

@@ -80,7 +80,20 @@ with psycopg.connect(dbname=sys.argv[1], autocommit=True) as conn:
     check(len(text_rows) == len(rows) and not differ,
           "and every value equals the same query read as text", differ[:5], "none")
 
-    # 4-5: summaries come back as str, their text form; binary cursors get
+    # 4: the README's view for a BI tool: plain numbers, a date and text.
+    cur = conn.execute("SELECT * FROM sales_heartbeat_bi")
+    view_rows = cur.fetchall()
+    kinds = sorted({type(v).__name__ for r in view_rows for v in r if v is not None})
+    days = [(r[0], r[9]) for r in view_rows if r[9] is not None]
+    want_days = dict(conn.execute(
+        "SELECT period, extract(epoch FROM mean_cycle)::float8 / 86400 FROM heartbeat.pulse('public.deals')"
+        " WHERE mean_cycle IS NOT NULL").fetchall())
+    check(len(view_rows) > 10 and set(kinds) <= {"date", "float", "int", "str"} and {"date", "float", "int"} <= set(kinds) and len(days) > 10
+          and all(d == want_days[p] for p, d in days),
+          "the README's BI view reads as date, int, float (and str) only, its days equal pulse()'s mean_cycle in days",
+          kinds, "date, float, int (and str)")
+
+    # 5-6: summaries come back as str, their text form; binary cursors get
     # the send() bytes.
     summaries = conn.execute("SELECT %s" % ", ".join(
         "(SELECT %s FROM deals)" % agg for agg in FAMILIES.values())).fetchone()
@@ -96,7 +109,7 @@ with psycopg.connect(dbname=sys.argv[1], autocommit=True) as conn:
     check([bytes(g) for g in got] == [bytes(w) for w in want],
           "a binary cursor gets each summary's send() bytes")
 
-    # 6-9: a summary read back passed as a parameter: as psycopg sends a str
+    # 7-10: a summary read back passed as a parameter: as psycopg sends a str
     # (unknown-typed, so PostgreSQL takes the one function that fits) ...
     conv, ticket = summaries[0], summaries[1]
     got = conn.execute("SELECT heartbeat.rate(%s), heartbeat.wilson_lower(%s), heartbeat.trials(%s)",
@@ -132,7 +145,7 @@ with psycopg.connect(dbname=sys.argv[1], autocommit=True) as conn:
     check(err == "function heartbeat.rate(text) does not exist",
           "a summary typed as text is refused: function heartbeat.rate(text) does not exist", err)
 
-    # 10-11: COPY (FORMAT binary) of a table of every summary type, out and
+    # 11-12: COPY (FORMAT binary) of a table of every summary type, out and
     # back into another table, byte for byte.
     conn.execute("DROP TABLE IF EXISTS all_summaries, all_summaries_copy")
     conn.execute("CREATE TABLE all_summaries AS SELECT rep, %s FROM deals GROUP BY rep"
