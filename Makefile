@@ -115,12 +115,14 @@ crosscheck: deps
 
 # Build, install and run the demo on a throwaway cluster.  Not as root, an
 # installed heartbeat that is this tree's (scripts/installed.sh) is used as
-# it is: nothing is built or installed.
+# it is: nothing is built or installed; without one, and without write
+# access to the install directories, it stops before building.
 demo: deps
 	@if [ "$$(id -u)" != 0 ] && ./scripts/installed.sh $(HB_SCRIPT_SOURCES); then \
 	  echo "heartbeat: using the installed heartbeat $(EXTVERSION) ($$($(PG_CONFIG) --sharedir)/extension)"; \
+	elif [ "$$(id -u)" != 0 ] && ! [ -w "$$($(PG_CONFIG) --pkglibdir)" -a -w "$$($(PG_CONFIG) --sharedir)/extension" ]; then \
+	  echo "heartbeat: make install needs root (or write access to $$($(PG_CONFIG) --pkglibdir)): as root run make install, then make demo" >&2; exit 1; \
 	else \
-	  [ "$$(id -u)" = 0 ] || echo "heartbeat: make install needs root (or write access to $$($(PG_CONFIG) --pkglibdir)): as root run make install, then make demo" >&2; \
 	  $(MAKE) all && $(MAKE) install; \
 	fi
 	pg_virtualenv -t -v $(PGMAJOR_NOW) psql -X -q -f demo/demo.sql

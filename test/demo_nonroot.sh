@@ -36,6 +36,6 @@ check "$(find "$tmp" \( -name '*.o' -o -name '*.so' -o -name 'heartbeat--*.sql' 
       "it builds and installs nothing"
 echo "-- changed" >> "$tmp/src/timeseries.sql"
 out=$(demo); rc=$?
-check "$([ "$rc" != 0 ] && echo failed) $(grep -c -E "not this tree's: .*heartbeat--.*\.sql differs|make install needs root" <<<"$out")" "failed 2" \
-      "with another heartbeat installed it stops, names the file that differs and says install needs root"
+check "$([ "$rc" != 0 ] && echo failed) $(grep -c -E "not this tree's: .*heartbeat--.*\.sql differs|make install needs root" <<<"$out") $(find "$tmp" -name '*.o' | wc -l)" "failed 2 0" \
+      "with another heartbeat installed it stops before building, names the file that differs and says install needs root"
 [ "$n" = 4 ]
