@@ -10,8 +10,10 @@ EXTENSION   = heartbeat
 EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(HB_SRCDIR)heartbeat.control)
 
 # Metric families, in install order; each has src/<family>.sql and, unless
-# it is SQL only, src/<family>.c (and maybe more C files beside it).
-FAMILIES    = conversion ticket cycle retention funnel timeseries pulse
+# it is SQL only, src/<family>.c (and maybe more C files beside it).  summary
+# is the kit's (src/summary.c): what every summary type has alike, after the
+# types.
+FAMILIES    = conversion ticket cycle retention funnel summary timeseries pulse
 
 MODULE_big  = heartbeat
 # Every C file in src/ (shared helpers and the families' files), also when

@@ -6,12 +6,13 @@
 # SECTIONS, comma-separated, default all: cases (against plain SQL and,
 # for one-argument aggregates, against the floor: count() of the same
 # column, the cost of merely visiting it), parallel (2 workers against
-# none), groups (many groups against avg()).
+# none), groups (many groups against avg()), pulse (pulse() for the last 12
+# months with since against the whole history, by month and by day).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${1:-5000000}
 RUNS=${2:-7}
-SECTIONS=${3:-cases,parallel,groups}
+SECTIONS=${3:-cases,parallel,groups,pulse}
 section() { [[ ",$SECTIONS," == *",$1,"* ]]; }
 PSQL=(psql -X -q -v ON_ERROR_STOP=1)
 
@@ -148,4 +149,22 @@ retention_agg vs avg(customer_id)|heartbeat.retention_agg('month', customer_id, 
 SQL
         done
     done
+fi
+
+# pulse() for the 12 months before the data's end (2026-11-01) with since,
+# against the whole history filtered afterwards (what a dashboard did before
+# since existed), same session, alternating.
+if section pulse; then
+    echo
+    echo "| case | since ms | whole history ms | ratio (since / whole) |"
+    echo "|---|---:|---:|---:|"
+    while IFS='|' read -r name g extra; do
+        s="SET TimeZone = 'UTC'"
+        report "$name" "$(time_runs "$s" "SELECT count(*) FROM heartbeat.pulse('deals', '$g', as_of => '2026-11-01'$extra, since => '2025-11-01')" \
+                                     "$s" "SELECT count(*) FROM heartbeat.pulse('deals', '$g', as_of => '2026-11-01'$extra) WHERE period >= '2025-11-01'")"
+    done <<'SQL'
+pulse() monthly, 12 recent months: since vs whole history|month
+pulse() daily, 12 recent months: since vs whole history|day
+pulse() monthly per team, 12 recent months: since vs whole history|month|, segment => 'team'
+SQL
 fi

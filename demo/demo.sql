@@ -103,13 +103,19 @@ SELECT cohort, max(cohort_size) AS customers,
 
 \echo
 \echo '== pulse(): the whole heartbeat in one call (deals count in the month they closed) =='
-\echo '   March 2026 deals closed mostly in April: the drop is flagged there'
+\echo '   March 2026 deals closed mostly in April: the drop is flagged there.  The first'
+\echo '   months hold only the deals that closed fast (a falling z): no alert before 12 months of history'
 SELECT period, deals_opened AS opened, deals_closed AS closed, round(conversion_rate::numeric, 3) AS win_rate,
-       mean_ticket, median_ticket, justify_hours(date_trunc('hour', mean_cycle)) AS mean_cycle,
-       date_trunc('hour', survival_median_cycle) AS survival_cycle,
+       mean_ticket, median_ticket, round(mean_cycle_days::numeric, 1) AS mean_cycle_days,
+       round(survival_cycle_days::numeric, 1) AS survival_cycle_days,
        round(retention_rate::numeric, 3) AS retention, round(conversion_z::numeric, 1) AS z, alert
-  FROM pulse('deals', as_of => '2026-11-01')
- WHERE period >= '2025-11-01';
+  FROM pulse('deals', as_of => '2026-11-01');
+
+\echo
+\echo '== pulse() per team, 2026 only (computed from 2026 and the look-back its z-scores need) =='
+SELECT period, segment_value AS team, deals_closed AS closed, round(conversion_rate::numeric, 3) AS win_rate,
+       round(conversion_z::numeric, 1) AS z, alert
+  FROM pulse('deals', as_of => '2026-11-01', segment => 'team', since => '2026-01-01', until => '2026-06-30');
 
 \echo
 \echo '== The heartbeat as sparklines (all months) =='

@@ -32,3 +32,25 @@ SELECT f.signature FROM hb_functions f
  WHERE f.prokind = 'a'
    AND f.proname IN (SELECT proname FROM pg_proc WHERE prokind = 'a'
                       AND pronamespace = 'pg_catalog'::regnamespace);
+
+-- Every summary type: = and <> as PostgreSQL's own equality (hashable, not
+-- mergeable, its own commutator, the other its negator) and a default hash
+-- operator class; each with a comment.
+SELECT o.oprleft::regtype AS type, o.oprname, o.oprright = o.oprleft AS same_type, o.oprcode,
+       o.oprcanhash AS hashes, o.oprcanmerge AS merges, o.oprcom = o.oid AS own_commutator,
+       n.oprname AS negator, n.oprnegate = o.oid AS mutual, o.oprrest, o.oprjoin,
+       obj_description(o.oid, 'pg_operator') IS NOT NULL AS commented
+  FROM pg_operator o JOIN pg_depend d ON d.objid = o.oid AND d.classid = 'pg_operator'::regclass
+  LEFT JOIN pg_operator n ON n.oid = o.oprnegate
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'heartbeat') AND d.deptype = 'e'
+ ORDER BY o.oprleft::regtype::text, o.oprname;
+SELECT c.opcintype::regtype AS type, c.opcname, am.amname, c.opcdefault,
+       (SELECT string_agg(a.amopstrategy || ' ' || a.amopopr::regoperator, ', ') FROM pg_amop a
+         WHERE a.amopfamily = c.opcfamily) AS operators,
+       (SELECT string_agg(p.amprocnum || ' ' || p.amproc::regprocedure, ', ' ORDER BY p.amprocnum) FROM pg_amproc p
+         WHERE p.amprocfamily = c.opcfamily) AS support,
+       obj_description(c.oid, 'pg_opclass') IS NOT NULL AS commented
+  FROM pg_opclass c JOIN pg_am am ON am.oid = c.opcmethod
+  JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_opclass'::regclass
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'heartbeat') AND d.deptype = 'e'
+ ORDER BY c.opcintype::regtype::text;

@@ -29,7 +29,7 @@ INSERT INTO pipeline VALUES
 --   conversion_z: Feb against Jan's 1/1 (pooled rate 1: NULL); Mar's 1/2
 --     against 3/4 pooled: (0.5 - 0.75) / sqrt(0.75 * 0.25 / 2) = -0.816497
 SELECT period, deals_opened, deals_closed, deals_won, conversion_rate, mean_ticket, mean_cycle,
-       retention_rate, round(conversion_z::numeric, 6) AS conversion_z, alert
+       mean_cycle_days, retention_rate, round(conversion_z::numeric, 6) AS conversion_z, alert
   FROM pulse('pipeline', as_of => '2026-04-01');
 -- The same figures from plain SQL: the median ticket exactly (a handful of
 -- amounts, kept exactly), the survival median (a sketch: within 0.4%)
@@ -53,14 +53,16 @@ SELECT period, p.deals_opened = o.opened AS opened, p.deals_closed = c.closed AS
        p.median_ticket = c.median_ticket AS median_ticket, p.mean_cycle = c.cycle AS cycle
   FROM p JOIN o USING (period) JOIN c USING (period) JOIN w USING (period)
  ORDER BY period;
-SELECT period, round(extract(epoch FROM survival_median_cycle) / 86400, 1) AS survival_median_days,
-       abs(extract(epoch FROM survival_median_cycle) / 86400 / 30 - 1) <= 0.004 AS within_0_4_percent_of_30
+SELECT period, round(survival_cycle_days::numeric, 1) AS survival_cycle_days,
+       abs(survival_cycle_days / 30 - 1) <= 0.004 AS within_0_4_percent_of_30,
+       survival_cycle_days = extract(epoch FROM survival_median_cycle) / 86400 AS days_of_the_interval
   FROM pulse('pipeline', as_of => '2026-04-01');
 SELECT round(((0.5 - 0.75) / sqrt(0.75 * 0.25 / 2))::numeric, 6) AS march_z;
 
 -- The alert: a month with no win after three at one half, then one with no
 -- loss.  April: (0 - 0.5) / sqrt(0.25 / 20) = -4.472136; May against 30 of
--- 80: (1 - 0.375) / sqrt(0.375 * 0.625 / 20) = 5.773503.
+-- 80: (1 - 0.375) / sqrt(0.375 * 0.625 / 20) = 5.773503.  By default no
+-- alert: a series needs 12 earlier periods (min_history) before one.
 CREATE TABLE surge AS
 SELECT timestamptz '2026-01-01' + (m - 1) * interval '1 month' AS opened_at,
        timestamptz '2026-01-01' + (m - 1) * interval '1 month' + interval '5 days' AS closed_at,
@@ -68,6 +70,11 @@ SELECT timestamptz '2026-01-01' + (m - 1) * interval '1 month' AS opened_at,
   FROM generate_series(1, 5) m, generate_series(1, 20) i;
 SELECT period, deals_closed, deals_won, round(conversion_z::numeric, 6) AS conversion_z, alert
   FROM pulse('surge', as_of => '2026-06-01');
+-- With 3: April has 3 earlier periods, 60 trials in its look-back (at least
+-- its 20) and 20 x 30 / 60 = 10 expected wins and as many losses (at least
+-- 5 each): both months alert.  With alert_z 5, only May does.
+SELECT period, alert FROM pulse('surge', as_of => '2026-06-01', min_history => 3);
+SELECT period, alert FROM pulse('surge', as_of => '2026-06-01', min_history => 3, alert_z => 5);
 SELECT round((-0.5 / sqrt(0.25 / 20))::numeric, 6) AS april, round((0.625 / sqrt(0.375 * 0.625 / 20))::numeric, 6) AS may;
 
 -- By quarter: one period with every deal seen by 2026-04-01.
@@ -85,9 +92,28 @@ SELECT opened_at::date AS opened, closed_at::date AS closed, won AS is_won, (amo
 SELECT period, deals_opened, deals_closed, deals_won, mean_ticket, retention_rate
   FROM pulse('export', 'month', 'opened', 'closed', 'is_won', 'cents', 'account', '2026-04-01');
 
+-- Segments: one series per team, the deals without a team their own (NULL,
+-- last).  East: deals 3, 6, 9; west: 1, 4, 7, 10; no team: 2, 5, 8.
+ALTER TABLE pipeline ADD COLUMN team text;
+UPDATE pipeline SET team = CASE id % 3 WHEN 0 THEN 'east' WHEN 1 THEN 'west' END;
+SELECT period, segment_value, deals_opened, deals_closed, deals_won, conversion_rate, mean_ticket, mean_cycle_days,
+       retention_rate
+  FROM pulse('pipeline', as_of => '2026-04-01', segment => 'team');
+-- A range of periods: February and March only, as in the whole run (March's
+-- z-score looks back at January and February, its retention at February).
+SELECT period, deals_closed, retention_rate, round(conversion_z::numeric, 6) AS conversion_z
+  FROM pulse('pipeline', as_of => '2026-04-01', since => '2026-02-01', until => '2026-03-31');
+-- since is a time: periods that start at or after it.
+SELECT period FROM pulse('pipeline', as_of => '2026-04-01', since => '2026-01-15');
+
 -- Guard rails: each an ERROR naming what to fix (the PL/pgSQL context,
 -- line numbers in pulse()'s body, is left out).
 \set SHOW_CONTEXT never
 SELECT * FROM pulse('pipeline', 'fortnight');
 SELECT * FROM pulse('pipeline', opened_at => 'created_at');
 SELECT * FROM pulse('pipeline', won => 'amount');
+SELECT * FROM pulse('pipeline', segment => 'region');
+SELECT * FROM pulse('pipeline', segment => 'opened_at');
+SELECT * FROM pulse('pipeline', since => '2026-03-01', until => '2026-02-01');
+SELECT * FROM pulse('pipeline', alert_z => 0);
+SELECT * FROM pulse('pipeline', min_history => -1);

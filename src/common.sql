@@ -4,10 +4,12 @@
 --
 -- Each family's file declares, in this order, what it has of: its summary type
 -- (the shell type, its four I/O functions, the type), aggregate support,
--- accessors, aggregates.  Each group of CREATE statements is followed by a
--- COMMENT ON for every object in it; a value used more than once (an empty
--- summary, a state size) is stated once, as "-- @NAME@ = value", and named
--- @NAME@ where it is used (scripts/assemble.awk puts it in place).
+-- accessors, aggregates; src/summary.sql, after them, what every summary
+-- type has alike (= and <>, a hash operator class).  Each group of CREATE
+-- statements is followed by a COMMENT ON for every object in it; a value
+-- used more than once (an empty summary, a state size, a comment) is stated
+-- once, as "-- @NAME@ = value", and named @NAME@ where it is used
+-- (scripts/assemble.awk puts it in place).
 --
 --   CREATE FUNCTION <name>(<arguments>) RETURNS <type>
 --       AS 'MODULE_PATHNAME', '<C symbol>' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;

@@ -131,6 +131,17 @@ extern Datum hb_input(FunctionCallInfo fcinfo, PGFunction impl, int code);
 extern uint16 hb_merge_flags(const HbFamily *fam, uint16 into, bool into_empty,
 							 uint16 from, bool from_empty);
 
+/*
+ * Equality and hashing of every summary type (the SQL overloads of
+ * summary_eq, summary_ne, summary_hash and summary_hash_extended, behind
+ * each type's = and <> and its hash operator class): two values are equal
+ * when their canonical flat forms have the same bytes.
+ */
+extern Datum summary_eq(PG_FUNCTION_ARGS);
+extern Datum summary_ne(PG_FUNCTION_ARGS);
+extern Datum summary_hash(PG_FUNCTION_ARGS);
+extern Datum summary_hash_extended(PG_FUNCTION_ARGS);
+
 /* ERROR unless version is one this build reads. */
 extern void hb_check_version(int64 version, const char *typname);
 

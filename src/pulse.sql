@@ -33,21 +33,51 @@ END $$;
 CREATE FUNCTION pulse(deals regclass, granularity text DEFAULT 'month',
         opened_at name DEFAULT 'opened_at', closed_at name DEFAULT 'closed_at',
         won name DEFAULT 'won', amount name DEFAULT 'amount',
-        customer_id name DEFAULT 'customer_id', as_of timestamptz DEFAULT pg_catalog.now())
-    RETURNS TABLE (period date, deals_opened bigint, deals_closed bigint, deals_won bigint,
+        customer_id name DEFAULT 'customer_id', as_of timestamptz DEFAULT pg_catalog.now(),
+        segment name DEFAULT NULL, since timestamptz DEFAULT NULL, until timestamptz DEFAULT NULL,
+        alert_z double precision DEFAULT 3, min_history integer DEFAULT 12)
+    RETURNS TABLE (period date, segment_value text, deals_opened bigint, deals_closed bigint, deals_won bigint,
         conversion_rate double precision, conversion_lower double precision,
         conversion_upper double precision, mean_ticket numeric, median_ticket numeric,
-        mean_cycle interval, survival_median_cycle interval, retention_rate double precision,
-        conversion_z double precision, alert text)
+        mean_cycle interval, mean_cycle_days double precision,
+        survival_median_cycle interval, survival_cycle_days double precision,
+        retention_rate double precision, conversion_z double precision, alert text)
     LANGUAGE plpgsql STABLE SECURITY INVOKER PARALLEL SAFE AS $$
 DECLARE
     times pg_catalog.regtype[] := '{pg_catalog.date, pg_catalog.timestamp, pg_catalog.timestamptz}';
     step pg_catalog.interval;
+    -- conversion_zscore's look-back, in periods: the alert's rule reads the same ones.
+    lookback CONSTANT pg_catalog.int4 := 12;
+    seg pg_catalog.text := 'NULL::pg_catalog.text';
+    -- The periods returned (period starts), and how far back each scan reads:
+    -- closed deals lookback periods before since (the z-score), won deals one
+    -- period before (retention), opened deals from since.
+    first_p pg_catalog.date := '-infinity';
+    last_p pg_catalog.date := 'infinity';
+    closed_from pg_catalog.timestamptz := '-infinity';
+    won_from pg_catalog.timestamptz := '-infinity';
+    opened_from pg_catalog.timestamptz := '-infinity';
+    before pg_catalog.timestamptz := 'infinity';
+    span pg_catalog.text;
 BEGIN
     IF granularity IS NULL OR NOT pg_catalog.lower(granularity) OPERATOR(pg_catalog.=)
                                   ANY ('{day, week, month, quarter, year}'::pg_catalog.text[]) THEN
         RAISE EXCEPTION 'unknown pulse granularity "%"', granularity
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use one of day, week, month, quarter, year.';
+    END IF;
+    IF since OPERATOR(pg_catalog.>) until THEN
+        RAISE EXCEPTION 'pulse since % is after until %', since, until
+            USING ERRCODE = 'invalid_parameter_value',
+                  HINT = 'Give a since at or before until, or leave either NULL for no bound on that side.';
+    END IF;
+    -- NaN sorts above Infinity: this refuses it too.
+    IF alert_z IS NULL OR NOT (alert_z OPERATOR(pg_catalog.>) 0 AND alert_z OPERATOR(pg_catalog.<) 'Infinity') THEN
+        RAISE EXCEPTION 'pulse alert_z must be a positive number, not %', coalesce(alert_z::pg_catalog.text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'A conversion_z at or beyond -alert_z or alert_z raises an alert; the default is 3.';
+    END IF;
+    IF min_history IS NULL OR min_history OPERATOR(pg_catalog.<) 0 THEN
+        RAISE EXCEPTION 'pulse min_history must be zero or more periods, not %', coalesce(min_history::pg_catalog.text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'It is the number of earlier periods a series needs before an alert; the default is 12.';
     END IF;
     granularity := pg_catalog.lower(granularity);
     step := CASE WHEN granularity OPERATOR(pg_catalog.=) 'quarter' THEN '3 months'
@@ -58,48 +88,120 @@ BEGIN
     PERFORM @extschema@.pulse_column(deals, amount, 'amount', '{pg_catalog.numeric, pg_catalog.int4, pg_catalog.int8, pg_catalog.int2}');
     PERFORM @extschema@.pulse_column(deals, customer_id, 'customer_id',
                                      '{pg_catalog.int4, pg_catalog.int8, pg_catalog.text, pg_catalog.uuid, pg_catalog.varchar}');
+    IF segment IS NOT NULL THEN
+        -- Types whose text form is one per value, whatever the session's settings.
+        PERFORM @extschema@.pulse_column(deals, segment, 'segment',
+                                         '{pg_catalog.text, pg_catalog.varchar, pg_catalog.bpchar, pg_catalog.name, pg_catalog.int2, pg_catalog.int4, pg_catalog.int8, pg_catalog.bool, pg_catalog.uuid}');
+        seg := pg_catalog.format('%I::pg_catalog.text', segment);
+    END IF;
+    IF since IS NOT NULL THEN
+        -- The first period that starts at or after since.
+        first_p := pg_catalog.date_trunc(granularity, since)::pg_catalog.date;
+        IF first_p::pg_catalog.timestamptz OPERATOR(pg_catalog.<) since THEN
+            first_p := (first_p OPERATOR(pg_catalog.+) step)::pg_catalog.date;
+        END IF;
+        opened_from := first_p;
+        won_from := (first_p OPERATOR(pg_catalog.-) step)::pg_catalog.date;
+        closed_from := (first_p OPERATOR(pg_catalog.-) (step OPERATOR(pg_catalog.*) lookback))::pg_catalog.date;
+    END IF;
+    IF until IS NOT NULL THEN
+        last_p := pg_catalog.date_trunc(granularity, until)::pg_catalog.date;
+        before := (last_p OPERATOR(pg_catalog.+) step)::pg_catalog.date;
+    END IF;
+    -- Each segment's first and last period, so that its rows and its history
+    -- (the periods before each) are the whole run's: the whole run has them
+    -- from its own scans; a range of periods reads them apart, from every deal.
+    IF since IS NULL AND until IS NULL THEN
+        span := 'SELECT sk, pg_catalog.min(p) AS lo, pg_catalog.max(p) AS hi
+                   FROM (SELECT sk, p FROM opened UNION ALL SELECT sk, p FROM closed) x GROUP BY sk';
+    ELSE
+        span := 'SELECT sk, pg_catalog.date_trunc($1, least(pg_catalog.min(o) FILTER (WHERE o OPERATOR(pg_catalog.<=) $2),
+                                                         pg_catalog.min(c) FILTER (WHERE c OPERATOR(pg_catalog.<=) $2)))::pg_catalog.date AS lo,
+                        pg_catalog.date_trunc($1, greatest(pg_catalog.max(o) FILTER (WHERE o OPERATOR(pg_catalog.<=) $2),
+                                                            pg_catalog.max(c) FILTER (WHERE c OPERATOR(pg_catalog.<=) $2)))::pg_catalog.date AS hi
+                   FROM t WHERE o OPERATOR(pg_catalog.<=) $2 OR c OPERATOR(pg_catalog.<=) $2 GROUP BY sk';
+    END IF;
     -- Every function, operator and type below is schema-qualified and joins
     -- are written with ON, not USING (which looks "=" up on the search_path):
     -- the query runs with the caller's search_path, so that the table is the
     -- one the caller named, and nothing on that path may stand in for ours.
+    -- A segment joins by sk, never NULL ('n' for the NULL segment, 'v' and
+    -- the value for the others), since IS NOT DISTINCT FROM would look "="
+    -- up on the search_path too.
     RETURN QUERY EXECUTE pg_catalog.format($q$
-        WITH d AS (SELECT %1$I::pg_catalog.timestamptz AS o, %2$I::pg_catalog.timestamptz AS c, %3$I AS w,
-                          %4$I::pg_catalog.numeric AS a, %5$I AS cu
-                     FROM %6$s),
-             opened AS (SELECT pg_catalog.date_trunc($1, o)::pg_catalog.date AS p, pg_catalog.count(*) AS n,
-                               @extschema@.cycle_agg(o, c, $2) AS sc
-                          FROM d WHERE o OPERATOR(pg_catalog.<=) $2 GROUP BY 1),
-             closed AS (SELECT pg_catalog.date_trunc($1, c)::pg_catalog.date AS p, pg_catalog.count(*) AS n,
+        WITH t AS NOT MATERIALIZED (
+                 SELECT %1$I::pg_catalog.timestamptz AS o, %2$I::pg_catalog.timestamptz AS c, %3$I AS w,
+                        %4$I::pg_catalog.numeric AS a, %5$I AS cu,
+                        CASE WHEN %7$s IS NULL THEN 'n' ELSE 'v' OPERATOR(pg_catalog.||) %7$s END AS sk
+                   FROM %6$s),
+             -- Each scan reads the deals its periods need.  OFFSET 0 keeps each a subquery
+             -- of its own, whose period the planner cannot count (it would take a date_trunc()
+             -- for as many groups as rows, and sort them all); so it hashes them, as it does
+             -- a CTE's.
+             opened AS (SELECT sk, p, pg_catalog.count(*) AS n, @extschema@.cycle_agg(o, c, $2) AS sc
+                          FROM (SELECT sk, o, c, pg_catalog.date_trunc($1, o)::pg_catalog.date AS p FROM t
+                                 WHERE o OPERATOR(pg_catalog.<=) $2 AND o OPERATOR(pg_catalog.>=) $7
+                                   AND o OPERATOR(pg_catalog.<) $8 OFFSET 0) x
+                         GROUP BY 1, 2),
+             closed AS (SELECT sk, p, pg_catalog.count(*) AS n,
                                pg_catalog.count(*) FILTER (WHERE w) AS nw, @extschema@.conversion_agg(w) AS cs,
-                               @extschema@.ticket_agg(a) FILTER (WHERE w) AS t, @extschema@.cycle_agg(o, c) AS cy
-                          FROM d WHERE c OPERATOR(pg_catalog.<=) $2 GROUP BY 1),
-             ret AS (SELECT r.period AS p, r.retention_rate
-                       FROM @extschema@.retention((SELECT @extschema@.retention_agg($1, cu, c, pg_catalog.current_setting('TimeZone')) FROM d
-                                                   WHERE w AND c OPERATOR(pg_catalog.<=) $2)) r),
-             bounds AS (SELECT least((SELECT pg_catalog.min(p) FROM opened), (SELECT pg_catalog.min(p) FROM closed)) AS lo,
-                               greatest((SELECT pg_catalog.max(p) FROM opened), (SELECT pg_catalog.max(p) FROM closed)) AS hi),
-             periods AS (SELECT gs::pg_catalog.date AS p FROM bounds, pg_catalog.generate_series(lo, hi, $3) gs),
-             rows AS (SELECT ps.p, coalesce(op.n, 0) AS opened, coalesce(cl.n, 0) AS closed,
-                             coalesce(cl.nw, 0) AS won, cl.cs, cl.t, cl.cy, op.sc, ret.retention_rate
+                               @extschema@.ticket_agg(a) FILTER (WHERE w AND c OPERATOR(pg_catalog.>=) $7) AS t,
+                               @extschema@.cycle_agg(o, c) FILTER (WHERE c OPERATOR(pg_catalog.>=) $7) AS cy
+                          FROM (SELECT sk, o, c, w, a, pg_catalog.date_trunc($1, c)::pg_catalog.date AS p FROM t
+                                 WHERE c OPERATOR(pg_catalog.<=) $2 AND c OPERATOR(pg_catalog.>=) $5
+                                   AND c OPERATOR(pg_catalog.<) $8 OFFSET 0) x
+                         GROUP BY 1, 2),
+             ret AS (SELECT x.sk, r.period AS p, (r.period OPERATOR(pg_catalog.+) $3)::pg_catalog.date AS next,
+                            r.retention_rate, r.active
+                       FROM (SELECT sk, @extschema@.retention_agg($1, cu, c, pg_catalog.current_setting('TimeZone')) AS s
+                               FROM t WHERE w AND c OPERATOR(pg_catalog.<=) $2 AND c OPERATOR(pg_catalog.>=) $6
+                                        AND c OPERATOR(pg_catalog.<) $8
+                              GROUP BY sk) x,
+                            LATERAL @extschema@.retention(x.s) r),
+             span AS (%9$s),
+             periods AS (SELECT s.sk, g.p::pg_catalog.date AS p, g.k OPERATOR(pg_catalog.-) 1 AS history
+                           FROM span s, pg_catalog.generate_series(s.lo, s.hi, $3) WITH ORDINALITY g(p, k)
+                          WHERE g.p OPERATOR(pg_catalog.>=) $5 AND g.p OPERATOR(pg_catalog.<) $8),
+             rows AS (SELECT ps.sk, ps.p, ps.history, coalesce(op.n, 0) AS opened, coalesce(cl.n, 0) AS closed,
+                             coalesce(cl.nw, 0) AS won, cl.cs, cl.t, cl.cy, op.sc,
+                             -- after a segment's last period with a won deal, none of the customers before stayed
+                             coalesce(ret.retention_rate, CASE WHEN prev.active OPERATOR(pg_catalog.>) 0 THEN 0 END) AS retention_rate
                         FROM periods ps
-                             LEFT JOIN opened op ON op.p OPERATOR(pg_catalog.=) ps.p
-                             LEFT JOIN closed cl ON cl.p OPERATOR(pg_catalog.=) ps.p
-                             LEFT JOIN ret ON ret.p OPERATOR(pg_catalog.=) ps.p),
-             z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, @CONVERSION_EMPTY@)) OVER (ORDER BY p) AS cz
-                     FROM rows r)
-        SELECT p, opened, closed, won, @extschema@.rate(cs), @extschema@.wilson_lower(cs), @extschema@.wilson_upper(cs),
+                             LEFT JOIN opened op ON op.sk OPERATOR(pg_catalog.=) ps.sk AND op.p OPERATOR(pg_catalog.=) ps.p
+                             LEFT JOIN closed cl ON cl.sk OPERATOR(pg_catalog.=) ps.sk AND cl.p OPERATOR(pg_catalog.=) ps.p
+                             LEFT JOIN ret ON ret.sk OPERATOR(pg_catalog.=) ps.sk AND ret.p OPERATOR(pg_catalog.=) ps.p
+                             LEFT JOIN ret prev ON prev.sk OPERATOR(pg_catalog.=) ps.sk AND prev.next OPERATOR(pg_catalog.=) ps.p),
+             -- The z-score and, over the same look-back, its pooled wins and trials.
+             z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, @CONVERSION_EMPTY@), %8$s) OVER w AS cz,
+                          @extschema@.trials(cs) AS n, pg_catalog.sum(@extschema@.conversions(cs)) OVER lb AS pc,
+                          pg_catalog.sum(@extschema@.trials(cs)) OVER lb AS pt
+                     FROM rows r
+                   WINDOW w AS (PARTITION BY sk ORDER BY p), lb AS (w ROWS BETWEEN %8$s PRECEDING AND 1 PRECEDING))
+        SELECT p, CASE WHEN sk OPERATOR(pg_catalog.=) 'n' THEN NULL ELSE pg_catalog.substr(sk, 2) END,
+               opened, closed, won, @extschema@.rate(cs), @extschema@.wilson_lower(cs), @extschema@.wilson_upper(cs),
                pg_catalog.round(@extschema@.mean(t), 2), @extschema@.median(t), @extschema@.mean(cy),
-               @extschema@.survival_median(sc), retention_rate, cz,
-               CASE WHEN cz OPERATOR(pg_catalog.<=) -3
-                    THEN pg_catalog.format('conversion drop (z = %%s)', pg_catalog.round(cz::pg_catalog.numeric, 1))
-                    WHEN cz OPERATOR(pg_catalog.>=) 3
-                    THEN pg_catalog.format('conversion rise (z = %%s)', pg_catalog.round(cz::pg_catalog.numeric, 1)) END
-          FROM z ORDER BY p $q$,
-        opened_at, closed_at, won, amount, customer_id, deals)
-    USING granularity, as_of, step;
+               (pg_catalog.extract('epoch', @extschema@.mean(cy)) OPERATOR(pg_catalog./) 86400)::pg_catalog.float8,
+               @extschema@.survival_median(sc),
+               (pg_catalog.extract('epoch', @extschema@.survival_median(sc)) OPERATOR(pg_catalog./) 86400)::pg_catalog.float8,
+               retention_rate, cz,
+               -- An alert: |z| at least alert_z, min_history earlier periods in the series, the
+               -- look-back at least as many trials as the period, and the period at least 5
+               -- expected wins and 5 expected losses at the look-back's rate (n pc / pt >= 5).
+               CASE WHEN pg_catalog.abs(cz) OPERATOR(pg_catalog.>=) $9 AND history OPERATOR(pg_catalog.>=) $10
+                         AND pt OPERATOR(pg_catalog.>=) n
+                         AND (n OPERATOR(pg_catalog.*) pc) OPERATOR(pg_catalog.>=) (5 OPERATOR(pg_catalog.*) pt)
+                         AND (n OPERATOR(pg_catalog.*) (pt OPERATOR(pg_catalog.-) pc)) OPERATOR(pg_catalog.>=) (5 OPERATOR(pg_catalog.*) pt)
+                    THEN pg_catalog.format('conversion %%s (z = %%s)',
+                                           CASE WHEN cz OPERATOR(pg_catalog.<) 0 THEN 'drop' ELSE 'rise' END,
+                                           pg_catalog.round(cz::pg_catalog.numeric, 1)) END
+          FROM z
+         WHERE p OPERATOR(pg_catalog.>=) $4 AND p OPERATOR(pg_catalog.<=) $11
+         ORDER BY 1, 2 $q$,
+        opened_at, closed_at, won, amount, customer_id, deals, seg, lookback, span)
+    USING granularity, as_of, step, first_p, closed_from, won_from, opened_from, before, alert_z, min_history, last_p;
 END $$;
 
 COMMENT ON FUNCTION pulse_column(regclass, name, text, regtype[]) IS
     'Helper of pulse(): the type of a column, or an ERROR naming the column and the parameter to set';
-COMMENT ON FUNCTION pulse(regclass, text, name, name, name, name, name, timestamptz) IS
-    'The sales heartbeat of a deals table, one row per period: volumes, win rate with its interval, ticket, cycle, retention and a conversion alert';
+COMMENT ON FUNCTION pulse(regclass, text, name, name, name, name, name, timestamptz, name, timestamptz, timestamptz, double precision, integer) IS
+    'The sales heartbeat of a deals table, one row per period (and segment): volumes, win rate with its interval, ticket, cycle (interval and days), retention and a conversion alert. deals: the table; granularity: day, week, month, quarter or year; opened_at, closed_at, won, amount, customer_id: its columns; as_of: deals seen by then, open ones censored there; segment: a column, one series per value (NULL its own), returned as text in segment_value; since, until: only the periods starting between them, figures as the whole run''s; alert_z: |conversion_z| that raises an alert (3); min_history: earlier periods a series needs before an alert (12), which also needs at least as many trials in the 12-period look-back as in the period and 5 expected wins and 5 expected losses in the period';

@@ -2,11 +2,12 @@
  * summary.c - the summary kit: what every family's summary type does the
  * same way (see heartbeat.h): allocation and header checks, the invalid-
  * value error and the input functions' SQLSTATEs, the merge rule for
- * partial kinds, the growing aggregate state and its memory, and the binary
- * readers.
+ * partial kinds, the growing aggregate state and its memory, the binary
+ * readers, and equality and hashing.
  */
 #include "heartbeat.h"
 
+#include "common/hashfn.h"
 #include "common/int.h"
 #include "libpq/pqformat.h"
 #include "utils/memutils.h"
@@ -343,3 +344,68 @@ hb_recv_end(StringInfo buf, const char *typname)
 						   buf->len - buf->cursor)));
 }
 
+
+/*
+ * ---------- equality and hashing ----------
+ *
+ * Two summaries of a type are equal when their canonical flat forms have
+ * the same bytes: what `*=` and REFRESH MATERIALIZED VIEW CONCURRENTLY
+ * compare, and, since equal content gives equal bytes (heartbeat.h),
+ * the same text.  Every summary type's =, <> and hash operator class
+ * call these four functions.  They read bytes only, never the content, so
+ * any bytes are fine: a value that a reader would refuse is refused when
+ * it is read.  A stored value may be toasted or have a short header; an
+ * aggregate's result in the same query may be an expanded object:
+ * PG_DETOAST_DATUM_PACKED flattens both to the canonical form.
+ */
+static bool
+summary_bytes_equal(FunctionCallInfo fcinfo)
+{
+	struct varlena *a = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
+	struct varlena *b = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(1));
+	Size		len = VARSIZE_ANY_EXHDR(a);
+	bool		equal;
+
+	equal = len == VARSIZE_ANY_EXHDR(b) && memcmp(VARDATA_ANY(a), VARDATA_ANY(b), len) == 0;
+	PG_FREE_IF_COPY(a, 0);
+	PG_FREE_IF_COPY(b, 1);
+	return equal;
+}
+
+PG_FUNCTION_INFO_V1(summary_eq);
+Datum
+summary_eq(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(summary_bytes_equal(fcinfo));
+}
+
+PG_FUNCTION_INFO_V1(summary_ne);
+Datum
+summary_ne(PG_FUNCTION_ARGS)
+{
+	PG_RETURN_BOOL(!summary_bytes_equal(fcinfo));
+}
+
+/* The hash of the bytes summary_eq compares (as hashvarlena does). */
+PG_FUNCTION_INFO_V1(summary_hash);
+Datum
+summary_hash(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
+	Datum		h = hash_any((const unsigned char *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v));
+
+	PG_FREE_IF_COPY(v, 0);
+	return h;
+}
+
+PG_FUNCTION_INFO_V1(summary_hash_extended);
+Datum
+summary_hash_extended(PG_FUNCTION_ARGS)
+{
+	struct varlena *v = PG_DETOAST_DATUM_PACKED(PG_GETARG_DATUM(0));
+	Datum		h = hash_any_extended((const unsigned char *) VARDATA_ANY(v), VARSIZE_ANY_EXHDR(v),
+									  PG_GETARG_INT64(1));
+
+	PG_FREE_IF_COPY(v, 0);
+	return h;
+}

@@ -28,9 +28,7 @@ CREATE VIEW sales_heartbeat_bi AS
 SELECT period, deals_opened, deals_closed, deals_won,
        conversion_rate, conversion_lower, conversion_upper,
        mean_ticket::float8 AS mean_ticket, median_ticket::float8 AS median_ticket,
-       extract(epoch FROM mean_cycle)::float8 / 86400 AS mean_cycle_days,
-       extract(epoch FROM survival_median_cycle)::float8 / 86400 AS survival_cycle_days,
-       retention_rate, alert
+       mean_cycle_days, survival_cycle_days, retention_rate, alert
   FROM heartbeat.pulse('public.deals');
 SQL
 "$py" test/clients/psycopg3.py "$db"

@@ -81,6 +81,9 @@ CREATE FUNCTION hb_figures() RETURNS TABLE (line text) LANGUAGE sql AS $$
   UNION ALL SELECT pg_catalog.concat_ws('|', 'sparkline', heartbeat.sparkline(heartbeat.rate(conv) ORDER BY wk)) FROM weekly
   UNION ALL SELECT pg_catalog.concat_ws('|', 'pulse', p)
               FROM heartbeat.pulse('public.deals', 'month', 'o', 'c', 'won', 'amount', 'cu', '2026-07-01') p
+  UNION ALL SELECT pg_catalog.concat_ws('|', 'pulse by rep', p)
+              FROM heartbeat.pulse('public.deals', 'week', 'o', 'c', 'won', 'amount', 'cu', '2026-07-01', segment => 'rep',
+                                   since => '2025-09-01', until => '2026-03-01', min_history => 2) p
 $$;
 
 -- Runs q under the given search_path; the error message, or NULL.  The SET
@@ -136,6 +139,9 @@ BEGIN
         ['survival_median(heartbeat.cycle_summary)', 'interval'],
         ['conversion_zscore(heartbeat.conversion_summary)', 'double precision'],
         ['pulse_column(regclass, name, text, regtype[])', 'regtype'],
+        ['substr(text, integer)', 'text'], ['abs(double precision)', 'double precision'],
+        ['extract(text, interval)', 'numeric'], ['trials(heartbeat.conversion_summary)', 'bigint'],
+        ['conversions(heartbeat.conversion_summary)', 'bigint'],
         ['agg_boom(bigint)', 'bigint'], ['agg_boom(date, date)', 'date']] LOOP
         EXECUTE format('CREATE FUNCTION evil.%s RETURNS %s LANGUAGE plpgsql AS %L', f[1], f[2],
                        format('BEGIN RAISE EXCEPTION %L, %L; END', 'evil % called', f[1]));
@@ -146,6 +152,8 @@ BEGIN
         ['=', 'regtype', 'regtype', 'boolean'], ['=', 'date', 'date', 'boolean'],
         ['>', 'smallint', 'integer', 'boolean'], ['<=', 'timestamptz', 'timestamptz', 'boolean'],
         ['<=', 'double precision', 'integer', 'boolean'], ['>=', 'double precision', 'integer', 'boolean'],
+        ['<', 'timestamptz', 'timestamptz', 'boolean'], ['>=', 'timestamptz', 'timestamptz', 'boolean'],
+        ['-', 'date', 'interval', 'timestamp'], ['*', 'numeric', 'numeric', 'numeric'],
         ['||', 'text', 'text', 'text']] LOOP
         n := n + 1;
         EXECUTE format('CREATE FUNCTION evil.op_boom_%s(%s, %s) RETURNS %s LANGUAGE plpgsql AS %L', n, f[2], f[3], f[4],

@@ -85,11 +85,11 @@ with psycopg.connect(dbname=sys.argv[1], autocommit=True) as conn:
     view_rows = cur.fetchall()
     kinds = sorted({type(v).__name__ for r in view_rows for v in r if v is not None})
     days = [(r[0], r[9]) for r in view_rows if r[9] is not None]
-    want_days = dict(conn.execute(
-        "SELECT period, extract(epoch FROM mean_cycle)::float8 / 86400 FROM heartbeat.pulse('public.deals')"
-        " WHERE mean_cycle IS NOT NULL").fetchall())
-    check(len(view_rows) > 10 and set(kinds) <= {"date", "float", "int", "str"} and {"date", "float", "int"} <= set(kinds) and len(days) > 10
-          and all(d == want_days[p] for p, d in days),
+    # The intervals psycopg loads, in days.
+    want_days = {p: c.total_seconds() / 86400 for p, c in conn.execute(
+        "SELECT period, mean_cycle FROM heartbeat.pulse('public.deals') WHERE mean_cycle IS NOT NULL")}
+    check(len(view_rows) > 10 and set(kinds) <= {"date", "float", "int", "str"} and {"date", "float", "int"} <= set(kinds)
+          and len(days) == len(want_days) > 10 and all(abs(d - want_days[p]) <= 1e-12 * want_days[p] for p, d in days),
           "the README's BI view reads as date, int, float (and str) only, its days equal pulse()'s mean_cycle in days",
           kinds, "date, float, int (and str)")
 

@@ -22,6 +22,29 @@ SELECT pg_describe_object(d.classid, d.objid, d.objsubid) || ' | ' ||
                              t.typreceive, t.typsend, t.typmodin, t.typanalyze, t.typalign, t.typstorage,
                              t.typelem::regtype, t.typarray::regtype, t.typacl, t.typowner = e.extowner)
               FROM pg_type t WHERE t.oid = d.objid)
+         WHEN 'pg_operator'::regclass THEN
+           (SELECT concat_ws(' ', o.oprkind, o.oprleft::regtype, o.oprright::regtype, o.oprresult::regtype,
+                             o.oprcode::regprocedure, o.oprcom::regoperator, o.oprnegate::regoperator,
+                             o.oprrest, o.oprjoin, o.oprcanmerge, o.oprcanhash, o.oprowner = e.extowner)
+              FROM pg_operator o WHERE o.oid = d.objid)
+         WHEN 'pg_opclass'::regclass THEN
+           (SELECT concat_ws(' ', am.amname, c.opcintype::regtype, c.opcdefault, c.opckeytype,
+                             c.opcowner = e.extowner,
+                             (SELECT pg_describe_object('pg_opfamily'::regclass, c.opcfamily, 0)))
+              FROM pg_opclass c JOIN pg_am am ON am.oid = c.opcmethod WHERE c.oid = d.objid)
+         -- an operator family with its members (operators and support functions)
+         WHEN 'pg_opfamily'::regclass THEN
+           (SELECT concat_ws(' ', am.amname, f.opfowner = e.extowner,
+                             (SELECT string_agg(concat_ws(' ', o.amopstrategy, o.amoplefttype::regtype,
+                                                          o.amoprighttype::regtype, o.amoppurpose,
+                                                          o.amopopr::regoperator, o.amopsortfamily),
+                                                ', ' ORDER BY o.amopstrategy, o.amoplefttype, o.amoprighttype)
+                                FROM pg_amop o WHERE o.amopfamily = f.oid),
+                             (SELECT string_agg(concat_ws(' ', p.amprocnum, p.amproclefttype::regtype,
+                                                          p.amprocrighttype::regtype, p.amproc::regprocedure),
+                                                ', ' ORDER BY p.amprocnum, p.amproclefttype, p.amprocrighttype)
+                                FROM pg_amproc p WHERE p.amprocfamily = f.oid))
+              FROM pg_opfamily f JOIN pg_am am ON am.oid = f.opfmethod WHERE f.oid = d.objid)
          END, '')
   FROM pg_depend d
   JOIN pg_extension e ON e.oid = d.refobjid AND e.extname = 'heartbeat'
