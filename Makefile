@@ -69,7 +69,8 @@ $(OBJS): $(wildcard $(HB_SRCDIR)src/*.h)
 # other, with each value stated once in them (an empty summary, a state
 # size: "-- @NAME@ = value") put where @NAME@ stands; scripts/assemble.awk
 # says how.  A failed step leaves no half-built script behind.
-heartbeat--$(EXTVERSION).sql: scripts/assemble.awk src/common.sql $(FAMILIES:%=src/%.sql) heartbeat.control
+HB_SCRIPT_SOURCES = src/common.sql $(FAMILIES:%=src/%.sql)
+heartbeat--$(EXTVERSION).sql: scripts/assemble.awk $(HB_SCRIPT_SOURCES) heartbeat.control
 	awk -f $< $(filter %.sql,$^) > $@
 .DELETE_ON_ERROR:
 
@@ -114,10 +115,18 @@ crosscheck: deps
 	$(MAKE) install
 	pg_virtualenv -t -v $(PGMAJOR_NOW) ./scripts/crosscheck.sh
 
-# Build, install and run the demo on a throwaway cluster.
+# Build, install and run the demo on a throwaway cluster.  Not as root, an
+# installed heartbeat that is this tree's (scripts/installed.sh) is used as
+# it is: nothing is built or installed; without one, and without write
+# access to the install directories, it stops before building.
 demo: deps
-	$(MAKE) all
-	$(MAKE) install
+	@if [ "$$(id -u)" != 0 ] && ./scripts/installed.sh $(HB_SCRIPT_SOURCES); then \
+	  echo "heartbeat: using the installed heartbeat $(EXTVERSION) ($$($(PG_CONFIG) --sharedir)/extension)"; \
+	elif [ "$$(id -u)" != 0 ] && ! [ -w "$$($(PG_CONFIG) --pkglibdir)" -a -w "$$($(PG_CONFIG) --sharedir)/extension" ]; then \
+	  echo "heartbeat: make install needs root (or write access to $$($(PG_CONFIG) --pkglibdir)): as root run make install, then make demo" >&2; exit 1; \
+	else \
+	  $(MAKE) all && $(MAKE) install; \
+	fi
 	pg_virtualenv -t -v $(PGMAJOR_NOW) psql -X -q -f demo/demo.sql
 
 # Benchmark against plain SQL: make bench [N=5000000] [RUNS=7] [SECTIONS=cases,parallel,groups]

@@ -6,6 +6,9 @@ SET client_min_messages = warning;
 \ir generate.sql
 CREATE EXTENSION IF NOT EXISTS heartbeat;
 SET search_path = public, heartbeat;
+-- Days and months are cut in a named zone (opened_at AT TIME ZONE 'UTC'): a
+-- timestamptz's ::date and date_trunc follow the session's TimeZone, so from
+-- a client in another zone the same query would move deals between days.
 
 \echo
 \echo '== Conversion (win rate) over all closed deals; open deals are not trials =='
@@ -17,7 +20,7 @@ SELECT conversions(s), trials(s), round(rate(s)::numeric, 4) AS win_rate,
 \echo '== Monthly win rate, 95% Wilson interval, and a z-test against the month before =='
 \echo '   (a drop is flagged when it is significant at 1%: told apart from noise)'
 WITH m AS (
-    SELECT date_trunc('month', opened_at)::date AS month, conversion_agg(won) AS s
+    SELECT date_trunc('month', opened_at AT TIME ZONE 'UTC')::date AS month, conversion_agg(won) AS s
       FROM deals GROUP BY 1
 )
 SELECT month, trials(s) AS closed, round(rate(s)::numeric, 3) AS win_rate,
@@ -39,7 +42,7 @@ SELECT rep, team, trials(s) AS closed, round(rate(s)::numeric, 3) AS win_rate,
 \echo
 \echo '== Moving 3-month win rate per team (window with an exact inverse transition) =='
 SELECT team, month, round(rate(rollup(s) OVER w)::numeric, 3) AS moving_3m
-  FROM (SELECT team, date_trunc('month', opened_at)::date AS month, conversion_agg(won) AS s
+  FROM (SELECT team, date_trunc('month', opened_at AT TIME ZONE 'UTC')::date AS month, conversion_agg(won) AS s
           FROM deals WHERE opened_at >= '2026-01-01' GROUP BY 1, 2) q
 WINDOW w AS (PARTITION BY team ORDER BY month ROWS 2 PRECEDING)
  ORDER BY team, month;
@@ -49,7 +52,7 @@ WINDOW w AS (PARTITION BY team ORDER BY month ROWS 2 PRECEDING)
 \echo '   (a few huge deals pull the mean up; the median is the typical deal)'
 SELECT month, deals(t) AS won, round(mean(t), 2) AS mean_ticket, median(t) AS median_ticket,
        percentile(t, 0.9) AS p90, largest(t) AS largest
-  FROM (SELECT date_trunc('month', closed_at)::date AS month, ticket_agg(amount) AS t
+  FROM (SELECT date_trunc('month', closed_at AT TIME ZONE 'UTC')::date AS month, ticket_agg(amount) AS t
           FROM deals WHERE won GROUP BY 1) q
  ORDER BY month;
 
@@ -68,7 +71,7 @@ SELECT month, closed_deals(c) AS closed, open_deals(c) AS open,
        round(close_probability(c, '30 days')::numeric, 2) AS p_30d,
        round(close_probability(c, '60 days')::numeric, 2) AS p_60d,
        round(close_probability(c, '90 days')::numeric, 2) AS p_90d
-  FROM (SELECT date_trunc('month', opened_at)::date AS month,
+  FROM (SELECT date_trunc('month', opened_at AT TIME ZONE 'UTC')::date AS month,
                cycle_agg(opened_at, closed_at, '2026-11-01') AS c
           FROM deals WHERE opened_at >= '2026-01-01' AND opened_at < '2026-11-01' GROUP BY 1) q
  ORDER BY month;
@@ -121,6 +124,9 @@ SELECT sparkline(conversion_rate ORDER BY period) AS win_rate,
        sparkline(extract(epoch FROM survival_median_cycle)::float8 ORDER BY period) AS cycle,
        sparkline(retention_rate ORDER BY period) AS retention
   FROM pulse('deals', as_of => '2026-11-01');
+\echo 'The win rate again in ASCII (_.-~=+*#), for clients that are not UTF8 (LATIN1, Windows ODBC):'
+SELECT sparkline(array_agg(conversion_rate ORDER BY period), ascii => true) AS win_rate
+  FROM pulse('deals', as_of => '2026-11-01');
 
 \echo
 \echo '== Funnel: how far deals got (1 opened, 2 closed, 3 won) =='
@@ -129,7 +135,7 @@ SELECT * FROM stages((SELECT funnel_agg(CASE WHEN won THEN 3 WHEN closed_at IS N
 \echo
 \echo '== Stored summaries: a materialized view per day and rep, rolled up to quarters =='
 CREATE MATERIALIZED VIEW daily_rep AS
-SELECT opened_at::date AS day, rep, conversion_agg(won) AS conversion,
+SELECT (opened_at AT TIME ZONE 'UTC')::date AS day, rep, conversion_agg(won) AS conversion,
        ticket_agg(amount) FILTER (WHERE won) AS ticket,
        cycle_agg(opened_at, closed_at, '2026-11-01') AS cycle
   FROM deals GROUP BY 1, 2;

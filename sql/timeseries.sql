@@ -87,3 +87,33 @@ SELECT sparkline(v ORDER BY t) AS spark,
   FROM weekly, (SELECT min(v) mn, max(v) mx FROM weekly) b;
 SELECT sparkline(v ORDER BY t DESC) AS backwards FROM weekly;
 SELECT sparkline(v) IS NULL AS no_rows_no_line FROM weekly WHERE false;
+
+-- sparkline(values, ascii => true): the same levels drawn with _.-~=+*#,
+-- for clients whose encoding lacks the blocks.  In a LATIN1 session the
+-- ASCII form comes back and equals a plain-SQL rendering; the blocks cannot
+-- be converted, and the query fails (the README says so).
+SET client_encoding = 'LATIN1';
+SELECT sparkline(array_agg(v ORDER BY t), ascii => true) AS ascii,
+       string_agg(CASE WHEN v IS NULL THEN ' '
+                       ELSE substr('_.-~=+*#', round((v - mn) / (mx - mn) * 7)::int + 1, 1) END, '' ORDER BY t) AS reference
+  FROM weekly, (SELECT min(v) mn, max(v) mx FROM weekly) b;
+SELECT sparkline(ARRAY[1, 2]::float8[]) AS blocks;
+RESET client_encoding;
+-- Level by level the same as the blocks: gaps, flat series, one value, the
+-- empty series, values whose range overflows a double; ascii => false is the
+-- blocks.
+SELECT a AS series,
+       sparkline(a, ascii => true) AS ascii,
+       translate(sparkline(a), '▁▂▃▄▅▆▇█', '_.-~=+*#') = sparkline(a, ascii => true) AS same_levels,
+       sparkline(a, false) = sparkline(a) AS false_is_blocks
+  FROM unnest(ARRAY['{1,2,3,4,5,6,7,8,NULL}', '{8,7,6,5,4,3,2,1}', '{5,5,5}', '{NULL,5,NULL}',
+                    '{1,NULL,3}', '{42}', '{}', '{NULL}', '{-1e308,0,1e308}', '{0.1,0.25,0.3,0.9}']) s,
+       LATERAL CAST(s AS float8[]) a;
+-- NaN and infinities: the same error in both forms.
+SELECT sparkline(ARRAY[1, 'NaN']::float8[], ascii => true);
+SELECT sparkline(ARRAY[1, 'NaN']::float8[]);
+SELECT sparkline(ARRAY['-Infinity', 1]::float8[], ascii => true);
+SELECT sparkline(ARRAY[1, 'Infinity']::float8[], true);
+SELECT sparkline(ARRAY[1, 'Infinity']::float8[]);
+-- NULL ascii: NULL (the function is strict).
+SELECT sparkline(ARRAY[1, 2]::float8[], NULL) IS NULL AS null_ascii_null;

@@ -504,16 +504,21 @@ conversion_zscore(PG_FUNCTION_ARGS)
 }
 
 /*
- * sparkline(double precision[]): one of eight block characters per value,
- * scaled between the series' minimum and maximum; NULL is a space; a
- * constant series is a flat middle line.
+ * The two ramps of sparkline, lowest level first: eight block characters
+ * (U+2581 to U+2588, Unicode only), and eight ASCII characters for clients
+ * that cannot take them (client_encoding LATIN1, WIN1252: Windows ODBC).
  */
-PG_FUNCTION_INFO_V1(sparkline);
-Datum
-sparkline(PG_FUNCTION_ARGS)
+static const char *const sparkline_blocks[8] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
+static const char *const sparkline_ascii_ramp[8] = {"_", ".", "-", "~", "=", "+", "*", "#"};
+
+/*
+ * One character of the ramp per value of the array, scaled between the
+ * series' minimum and maximum; NULL is a space; a constant series is a
+ * flat middle line (level 4 of 8).
+ */
+static Datum
+sparkline_render(ArrayType *a, const char *const ramp[8])
 {
-	static const char *const bars[8] = {"▁", "▂", "▃", "▄", "▅", "▆", "▇", "█"};
-	ArrayType  *a = PG_GETARG_ARRAYTYPE_P(0);
 	Datum	   *v;
 	bool	   *nulls;
 	int			n,
@@ -525,11 +530,6 @@ sparkline(PG_FUNCTION_ARGS)
 				half;
 	StringInfoData buf;
 
-	if (GetDatabaseEncoding() != PG_UTF8)
-		ereport(ERROR,
-				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
-				 errmsg("sparkline needs a UTF8 database"),
-				 errdetail("Its block characters (U+2581 to U+2588) exist only in Unicode.")));
 	if (ARR_NDIM(a) > 1)
 		ereport(ERROR,
 				(errcode(ERRCODE_ARRAY_SUBSCRIPT_ERROR),
@@ -564,7 +564,7 @@ sparkline(PG_FUNCTION_ARGS)
 	for (k = 0; k < n; k++)
 	{
 		double		x;
-		int			bar;
+		int			level;
 
 		if (nulls[k])
 		{
@@ -573,15 +573,50 @@ sparkline(PG_FUNCTION_ARGS)
 		}
 		x = DatumGetFloat8(v[k]);
 		if (hi == lo)
-			bar = 3;
+			level = 3;
 		else
 		{
-			bar = (int) rint((half ? x * 0.5 - lo * 0.5 : x - lo) / range * 7.0);
-			bar = Max(0, Min(7, bar));
+			level = (int) rint((half ? x * 0.5 - lo * 0.5 : x - lo) / range * 7.0);
+			level = Max(0, Min(7, level));
 		}
-		appendStringInfoString(&buf, bars[bar]);
+		appendStringInfoString(&buf, ramp[level]);
 	}
 	PG_RETURN_TEXT_P(cstring_to_text_with_len(buf.data, buf.len));
+}
+
+/* The block ramp exists only in a UTF8 database. */
+static void
+sparkline_check_utf8(void)
+{
+	if (GetDatabaseEncoding() != PG_UTF8)
+		ereport(ERROR,
+				(errcode(ERRCODE_CHARACTER_NOT_IN_REPERTOIRE),
+				 errmsg("sparkline needs a UTF8 database"),
+				 errdetail("Its block characters (U+2581 to U+2588) exist only in Unicode."),
+				 errhint("sparkline(values, ascii => true) draws with ASCII characters.")));
+}
+
+/* sparkline(double precision[]): the block ramp. */
+PG_FUNCTION_INFO_V1(sparkline);
+Datum
+sparkline(PG_FUNCTION_ARGS)
+{
+	sparkline_check_utf8();
+	return sparkline_render(PG_GETARG_ARRAYTYPE_P(0), sparkline_blocks);
+}
+
+/*
+ * sparkline(double precision[], ascii boolean): the ASCII ramp _.-~=+*#
+ * when ascii is true (any database and client encoding), else the blocks.
+ */
+PG_FUNCTION_INFO_V1(sparkline_ascii);
+Datum
+sparkline_ascii(PG_FUNCTION_ARGS)
+{
+	if (PG_GETARG_BOOL(1))
+		return sparkline_render(PG_GETARG_ARRAYTYPE_P(0), sparkline_ascii_ramp);
+	sparkline_check_utf8();
+	return sparkline_render(PG_GETARG_ARRAYTYPE_P(0), sparkline_blocks);
 }
 
 /*

@@ -22,11 +22,19 @@ COMMENT ON FUNCTION conversion_zscore(conversion_summary, integer) IS
 -- Sparklines: a heartbeat you can see in psql and in any BI table.
 CREATE FUNCTION sparkline(double precision[]) RETURNS text
     AS 'MODULE_PATHNAME', 'sparkline' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+-- An overload, not a DEFAULT on the one above: a second sparkline(double
+-- precision[]) reachable through a default would make every one-argument
+-- call ambiguous, and replacing the one-argument function would break the
+-- views that use it.
+CREATE FUNCTION sparkline(double precision[], ascii boolean) RETURNS text
+    AS 'MODULE_PATHNAME', 'sparkline_ascii' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
 CREATE FUNCTION sparkline_trans(double precision[], double precision) RETURNS double precision[]
     AS 'MODULE_PATHNAME' LANGUAGE C IMMUTABLE PARALLEL SAFE;
 
 COMMENT ON FUNCTION sparkline(double precision[]) IS
     'One block character (▁ to █) per value, scaled between the minimum and maximum; NULL is a space, a constant series a flat middle line';
+COMMENT ON FUNCTION sparkline(double precision[], boolean) IS
+    'sparkline(values, ascii => true): the same eight levels drawn with the ASCII characters _.-~=+*# (for clients whose encoding lacks the blocks, such as LATIN1); with ascii false, the blocks';
 COMMENT ON FUNCTION sparkline_trans(double precision[], double precision) IS
     'Transition function of the sparkline aggregate: appends one value (NULL too)';
 

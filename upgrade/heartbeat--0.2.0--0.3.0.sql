@@ -2,6 +2,8 @@
 -- * sparkline(double precision) gets its own transition function
 --   (array_append learns its element type from the call site, which Citus's
 --   worker_partial_agg does not pass).
+-- * sparkline(double precision[], ascii boolean): the same levels in ASCII
+--   (an overload: sparkline(double precision[]) and the views using it stay).
 -- * retention_agg over timestamptz takes the time zone that cuts its periods
 --   as an argument: the forms that read the session's TimeZone are dropped
 --   (they gave other periods on a postgres_fdw shard or a Citus worker, and
@@ -569,6 +571,12 @@ CREATE OR REPLACE FUNCTION revenue_retention(retention_summary,
     AS 'MODULE_PATHNAME', 'retention_revenue_retention' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE ROWS 36;
 CREATE OR REPLACE FUNCTION sparkline(double precision[]) RETURNS text
     AS 'MODULE_PATHNAME', 'sparkline' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+
+-- Sparklines in ASCII, for clients whose encoding lacks the block characters.
+CREATE FUNCTION sparkline(double precision[], ascii boolean) RETURNS text
+    AS 'MODULE_PATHNAME', 'sparkline_ascii' LANGUAGE C IMMUTABLE STRICT PARALLEL SAFE;
+COMMENT ON FUNCTION sparkline(double precision[], boolean) IS
+    'sparkline(values, ascii => true): the same eight levels drawn with the ASCII characters _.-~=+*# (for clients whose encoding lacks the blocks, such as LATIN1); with ascii false, the blocks';
 
 -- revenue_retention() lists every period, the first too, as retention() does.
 COMMENT ON FUNCTION revenue_retention(retention_summary) IS
