@@ -1211,7 +1211,8 @@ END $$;
 -- The live rows of a tracked table or of a relation of its rows (rel:
 -- those after its last 'truncate'), the parts of its deal rows (dp), and
 -- each key with whether it is dirty: a 'dirty' row or, when as_of (an SQL
--- expression) is given, a time later than as_of.
+-- expression) is given, a time later than as_of; and whether it is single:
+-- one summary row and nothing else (as compact() leaves most keys).
 CREATE FUNCTION track_keys(rel text, zone text, as_of text DEFAULT NULL) RETURNS text
     LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 SELECT format($q$live AS (SELECT * FROM %1$s r
@@ -1219,10 +1220,12 @@ SELECT format($q$live AS (SELECT * FROM %1$s r
                      AND r.id > coalesce((SELECT max(t.id) FROM %1$s t WHERE t.kind = 'truncate'), 0)),
              dp AS (%2$s),
              keys AS (SELECT x.day, x.segment, coalesce('v' || x.segment, 'n') AS sk,
-                             bool_or(x.dirty) OR coalesce(max(x.latest) > %3$s, false) AS dirty
-                        FROM (SELECT l.day, l.segment, l.kind = 'dirty' AS dirty, l.latest FROM live l WHERE l.kind <> 'deal'
+                             bool_or(x.dirty) OR coalesce(max(x.latest) > %3$s, false) AS dirty,
+                             pg_catalog.count(*) = 1 AND bool_and(x.summary) AS single
+                        FROM (SELECT l.day, l.segment, l.kind = 'dirty' AS dirty, l.kind = 'summary' AS summary, l.latest
+                                FROM live l WHERE l.kind <> 'deal'
                               UNION ALL
-                              SELECT d.day, d.segment, false, d.latest FROM dp d) x
+                              SELECT d.day, d.segment, false, false, d.latest FROM dp d) x
                        GROUP BY x.day, x.segment)$q$,
     rel, @extschema@.track_split('(SELECT l.o, l.c, l.w, l.a, l.cu, l.segment FROM live l WHERE l.kind = ''deal'')', zone),
     coalesce(as_of, 'NULL'))
@@ -1254,10 +1257,24 @@ BEGIN
     -- The dirty keys, read first: a STABLE function sees one snapshot throughout.
     EXECUTE format('WITH %s SELECT array_agg(k.day), array_agg(k.segment), min(k.day), max(k.day) FROM keys k WHERE k.dirty', keys)
         INTO ddays, dsegs, lo, hi USING args[9], as_of;
-    -- Clean keys: their summary rows and deal rows rolled up, open deals censored at as_of.
+    -- Clean keys: their summary rows and deal rows rolled up, open deals
+    -- censored at as_of; a key of a single summary row read as it is (a
+    -- missing summary is the empty one, as rollup() of none gives).
     q := format($q$WITH %s,
              clean AS (SELECT l.* FROM live l JOIN keys k ON k.day = l.day AND k.sk = coalesce('v' || l.segment, 'n')
-                        WHERE NOT k.dirty AND l.kind = 'summary')
+                        WHERE NOT k.dirty AND NOT k.single AND l.kind = 'summary')
+        SELECT r.day, r.segment, r.opened,
+               (SELECT @extschema@.rollup(v.s) FROM (SELECT r.open_cycle UNION ALL
+                        SELECT @extschema@.cycle_agg(u.o, NULL::timestamptz, $2) FROM unnest(r.open_at) u(o)) v(s)) AS oc,
+               r.closed, r.won, r.conversion,
+               coalesce(r.ticket, (SELECT @extschema@.rollup(NULL::@extschema@.ticket_summary))) AS ticket, r.cycle,
+               coalesce(CASE $3 WHEN 'day' THEN r.retention_day WHEN 'week' THEN r.retention_week
+                                WHEN 'month' THEN r.retention_month WHEN 'quarter' THEN r.retention_quarter
+                                ELSE r.retention_year END,
+                        (SELECT @extschema@.rollup(NULL::@extschema@.retention_summary))) AS retention
+          FROM live r JOIN keys k ON k.day = r.day AND k.sk = coalesce('v' || r.segment, 'n')
+         WHERE NOT k.dirty AND k.single
+        UNION ALL
         SELECT x.day, x.segment, sum(x.opened)::int8 AS opened, @extschema@.rollup(x.oc) AS oc, sum(x.closed)::int8 AS closed,
                sum(x.won)::int8 AS won, @extschema@.rollup(x.conversion) AS conversion, @extschema@.rollup(x.ticket) AS ticket,
                @extschema@.rollup(x.cycle) AS cycle, @extschema@.rollup(x.retention) AS retention
