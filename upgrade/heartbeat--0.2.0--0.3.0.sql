@@ -848,16 +848,17 @@ COMMENT ON OPERATOR CLASS funnel_summary_ops USING hash IS
 --   appends one 'deal' row per new deal (its columns, normalised: o, c, w,
 --   a, cu, segment) from the transition table, by a trigger function that
 --   track() writes for the table (<table>_heartbeat_insert(): static SQL,
---   planned once per session, where a generic function's dynamic SQL cost
---   2.4-2.8x a single-row insert); no writer updates a shared
---   row, so concurrent writers neither wait for nor deadlock on each other.
---   (Summaries written per statement instead cost 6-7x the insert: a batch
---   of historical deals touches more (day, segment) keys than it has deals.)
+--   planned once per session; a generic function's dynamic SQL, planned at
+--   every statement, managed about half the single-row insert rate).  No
+--   writer updates a shared row, so concurrent writers neither wait for nor
+--   deadlock on each other.  (Summaries written per statement instead were
+--   several times slower in a first try: a batch of historical deals
+--   touches more (day, segment) keys than it has deals.)
 --   An UPDATE appends a 'dirty' row for every (day, segment) whose parts it
---   changed (an update of other columns dirties nothing), a DELETE for every
---   (day, segment) of its rows: a reader computes those keys from the source (no
---   summary here can give a row back exactly in every case: retention keeps
---   customer sets).  TRUNCATE appends a 'truncate' row: the rows before it
+--   changed (an update of other columns dirties nothing), a DELETE for
+--   every (day, segment) of its rows: a reader computes those keys from the
+--   source (no summary here can give a row back exactly in every case:
+--   retention keeps customer sets).  TRUNCATE appends a 'truncate' row: the rows before it
 --   (lower id) no longer count.  Ids are ordered across TRUNCATE because it
 --   holds ACCESS EXCLUSIVE on the source: every writer's rows are numbered
 --   either before it or after.
@@ -871,7 +872,8 @@ COMMENT ON OPERATOR CLASS funnel_summary_ops USING hash IS
 --   them at as_of when it reads.  A key whose rows hold any time later than
 --   as_of ("latest") is computed from the source, as dirty keys are.
 -- * tracked_days() rolls up, per clean key, its summary rows and the
---   aggregation of its deal rows; compact(deals) folds both into one summary
+--   aggregation of its deal rows (a key of a single summary row is read as
+--   it is); compact(deals) folds both into one summary
 --   row per key and recomputes the dirty keys from the source, in one
 --   statement (one snapshot): rows that writers commit meanwhile are not in
 --   its snapshot, are not deleted, and still count after it.
