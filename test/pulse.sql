@@ -1,7 +1,7 @@
 -- pgTAP: pulse() against the families' own figures, and its guard rails.
 \ir lib/begin.psql
 SET LOCAL TimeZone = 'UTC';
-SELECT plan(32);
+SELECT plan(34);
 
 SELECT setseed(0.4);
 CREATE TABLE d AS
@@ -108,6 +108,16 @@ SELECT bag_eq($$SELECT * FROM pulse('d', 'day', 'o', 'c', 'w', 'a', 'cu', '2026-
               'since/until by day with a segment: the whole run''s rows for those days');
 SELECT is((SELECT count(*) FROM pd WHERE period BETWEEN '2025-09-11' AND '2025-10-05' AND conversion_z IS NOT NULL) > 50, true,
           'with z-scores to compare');
+-- since alone reads each segment's first period apart from the deals before
+-- its scans (by week those end 12 weeks before since): the series' history,
+-- which min_history reads, must be the whole run's.
+CREATE TEMP TABLE pa AS SELECT * FROM pulse('d', 'week', 'o', 'c', 'w', 'a', 'cu', '2026-01-01', segment => 'team', alert_z => 0.5, min_history => 42);
+SELECT bag_eq($$SELECT * FROM pulse('d', 'week', 'o', 'c', 'w', 'a', 'cu', '2026-01-01', segment => 'team', alert_z => 0.5, min_history => 42, since => '2025-10-01')$$,
+              $$SELECT * FROM pa WHERE period >= '2025-10-01'$$,
+              'since alone by week with a segment and min_history: the whole run''s rows from that week');
+SELECT is((SELECT count(*) FROM pa WHERE period >= '2025-10-01' AND alert IS NOT NULL) > 0
+          AND (SELECT min(period) FROM pa WHERE alert IS NOT NULL) > '2025-10-06', true,
+          'with alerts to compare, the first after min_history''s 42 weeks');
 SELECT is((SELECT count(*) FROM pulse('d', since => '2025-06-02', until => '2025-06-20', opened_at => 'o', closed_at => 'c', won => 'w', amount => 'a', customer_id => 'cu')),
           0::bigint, 'a range within one month returns no month (none starts in it)');
 

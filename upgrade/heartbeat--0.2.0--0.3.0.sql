@@ -458,10 +458,24 @@ BEGIN
     END IF;
     -- Each segment's first and last period, so that its rows and its history
     -- (the periods before each) are the whole run's: the whole run has them
-    -- from its own scans; a range of periods reads them apart, from every deal.
+    -- from its own scans.  With since alone, the scans hold every period from
+    -- since on (opened) and from the look-back on (closed): so the last one,
+    -- whenever it is since or later (else the segment returns no rows either
+    -- way); the first one also needs the periods before those, read apart
+    -- from the deals opened before since or closed before the look-back.
+    -- With until, a range of periods reads both from every deal.
     IF since IS NULL AND until IS NULL THEN
         span := 'SELECT sk, pg_catalog.min(p) AS lo, pg_catalog.max(p) AS hi
                    FROM (SELECT sk, p FROM opened UNION ALL SELECT sk, p FROM closed) x GROUP BY sk';
+    ELSIF until IS NULL THEN
+        span := 'SELECT x.sk, least(x.lo, pg_catalog.date_trunc($1, least(b.o, b.c))::pg_catalog.date) AS lo, x.hi
+                   FROM (SELECT sk, pg_catalog.min(p) AS lo, pg_catalog.max(p) AS hi
+                           FROM (SELECT sk, p FROM opened UNION ALL SELECT sk, p FROM closed) y GROUP BY sk) x
+                        LEFT JOIN (SELECT sk, pg_catalog.min(o) FILTER (WHERE o OPERATOR(pg_catalog.<) $7 AND o OPERATOR(pg_catalog.<=) $2) AS o,
+                                          pg_catalog.min(c) FILTER (WHERE c OPERATOR(pg_catalog.<) $5 AND c OPERATOR(pg_catalog.<=) $2) AS c
+                                     FROM t WHERE (o OPERATOR(pg_catalog.<) $7 AND o OPERATOR(pg_catalog.<=) $2)
+                                               OR (c OPERATOR(pg_catalog.<) $5 AND c OPERATOR(pg_catalog.<=) $2)
+                                    GROUP BY sk) b ON b.sk OPERATOR(pg_catalog.=) x.sk';
     ELSE
         span := 'SELECT sk, pg_catalog.date_trunc($1, least(pg_catalog.min(o) FILTER (WHERE o OPERATOR(pg_catalog.<=) $2),
                                                          pg_catalog.min(c) FILTER (WHERE c OPERATOR(pg_catalog.<=) $2)))::pg_catalog.date AS lo,
