@@ -405,7 +405,11 @@ SELECT format($q$live AS (SELECT * FROM %1$s r
     coalesce(as_of, 'NULL'))
 $$;
 
-CREATE FUNCTION tracked_days(deals regclass, as_of timestamptz DEFAULT now(), granularity text DEFAULT 'month')
+-- The figures of tracked_days() (period 'day') or of tracked_periods()
+-- (period: the granularity), rolled up straight from the tracked rows per
+-- period: each key's rows go into its period's GROUP BY, and only dirty keys
+-- are read from the source (per day, then rolled into their period).
+CREATE FUNCTION track_rows(deals regclass, as_of timestamptz, granularity text, period text)
     RETURNS TABLE (day date, segment text, opened bigint, opened_cycle @extschema@.cycle_summary,
         closed bigint, won bigint, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
         cycle @extschema@.cycle_summary, retention @extschema@.retention_summary)
@@ -418,25 +422,39 @@ DECLARE
     lo date;
     hi date;
     q text;
+    per_day bool;
+    bucket text;
+    dirty text := '';
 BEGIN
     IF granularity IS NULL OR NOT lower(granularity) = ANY ('{day, week, month, quarter, year}'::text[]) THEN
-        RAISE EXCEPTION 'unknown tracked_days granularity "%"', granularity
+        RAISE EXCEPTION 'unknown tracked granularity "%"', granularity
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use one of day, week, month, quarter, year: it cuts the retention summaries'' periods.';
     END IF;
     IF as_of IS NULL OR NOT isfinite(as_of) THEN
-        RAISE EXCEPTION 'tracked_days as_of must be a finite timestamp, not %', coalesce(as_of::text, 'NULL')
+        RAISE EXCEPTION 'tracked as_of must be a finite timestamp, not %', coalesce(as_of::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass the moment the pipeline is read at, for example now().';
     END IF;
     granularity := lower(granularity);
+    per_day := period = 'day';
+    bucket := CASE WHEN per_day THEN 'x.day' ELSE format('pg_catalog.date_trunc(%L, x.day::timestamp)::date', granularity) END;
     -- The dirty keys, read first: a STABLE function sees one snapshot throughout.
     EXECUTE format('WITH %s SELECT array_agg(k.day), array_agg(k.segment), min(k.day), max(k.day) FROM keys k WHERE k.dirty', keys)
         INTO ddays, dsegs, lo, hi USING args[9], as_of;
+    -- Dirty keys: from the source, as of as_of (per day; per period, their
+    -- days go into their periods' GROUP BY with the clean ones).
+    IF ddays IS NOT NULL THEN
+        dirty := @extschema@.track_read(format(
+            'SELECT p.* FROM (%s) p JOIN unnest($4, $5) d(day, segment)
+                ON d.day = p.day AND coalesce(''v'' || d.segment, ''n'') = coalesce(''v'' || p.segment, ''n'')',
+            @extschema@.track_parts(deals, args, deals::text, '$6', '$7')));
+        dirty := ' UNION ALL ' || dirty;
+    END IF;
     -- Clean keys: their summary rows and deal rows rolled up, open deals
     -- censored at as_of; a key of a single summary row read as it is (a
     -- missing summary is the empty one, as rollup() of none gives).
     q := format($q$WITH %s,
              clean AS (SELECT l.* FROM live l JOIN keys k ON k.day = l.day AND k.sk = coalesce('v' || l.segment, 'n')
-                        WHERE NOT k.dirty AND NOT k.single AND l.kind = 'summary')
+                        WHERE NOT k.dirty AND (NOT k.single OR NOT <per_day>) AND l.kind = 'summary')
         SELECT r.day, r.segment, r.opened,
                (SELECT @extschema@.rollup(v.s) FROM (SELECT r.open_cycle UNION ALL
                         SELECT @extschema@.cycle_agg(u.o, NULL::timestamptz, $2) FROM unnest(r.open_at) u(o)) v(s)) AS oc,
@@ -447,9 +465,9 @@ BEGIN
                                 ELSE r.retention_year END,
                         (SELECT @extschema@.rollup(NULL::@extschema@.retention_summary))) AS retention
           FROM live r JOIN keys k ON k.day = r.day AND k.sk = coalesce('v' || r.segment, 'n')
-         WHERE NOT k.dirty AND k.single
+         WHERE NOT k.dirty AND k.single AND <per_day>
         UNION ALL
-        SELECT x.day, x.segment, sum(x.opened)::int8 AS opened, @extschema@.rollup(x.oc) AS oc, sum(x.closed)::int8 AS closed,
+        SELECT %s AS day, x.segment, sum(x.opened)::int8 AS opened, @extschema@.rollup(x.oc) AS oc, sum(x.closed)::int8 AS closed,
                sum(x.won)::int8 AS won, @extschema@.rollup(x.conversion) AS conversion, @extschema@.rollup(x.ticket) AS ticket,
                @extschema@.rollup(x.cycle) AS cycle, @extschema@.rollup(x.retention) AS retention
           FROM (SELECT r.day, r.segment, r.opened, r.open_cycle AS oc, r.closed, r.won, r.conversion, r.ticket, r.cycle,
@@ -461,17 +479,12 @@ BEGIN
                 SELECT r.day, r.segment, 0, @extschema@.cycle_agg(u.o, NULL::timestamptz, $2), 0, 0, NULL, NULL, NULL, NULL
                   FROM clean r, unnest(r.open_at) u(o) GROUP BY r.day, r.segment
                 UNION ALL
-                %s) x
-         GROUP BY x.day, x.segment$q$,
-        keys, @extschema@.track_read('SELECT d.* FROM dp d JOIN keys k ON k.day = d.day AND k.sk = coalesce(''v'' || d.segment, ''n'')
-                                       WHERE NOT k.dirty'));
-    -- Dirty keys: from the source, as of as_of.
-    IF ddays IS NOT NULL THEN
-        q := q || ' UNION ALL ' || @extschema@.track_read(format(
-            'SELECT p.* FROM (%s) p JOIN unnest($4, $5) d(day, segment)
-                ON d.day = p.day AND coalesce(''v'' || d.segment, ''n'') = coalesce(''v'' || p.segment, ''n'')',
-            @extschema@.track_parts(deals, args, deals::text, '$6', '$7')));
-    END IF;
+                %s%s) x
+         GROUP BY 1, x.segment%s$q$,
+        keys, bucket, @extschema@.track_read('SELECT d.* FROM dp d JOIN keys k ON k.day = d.day AND k.sk = coalesce(''v'' || d.segment, ''n'')
+                                       WHERE NOT k.dirty'),
+        CASE WHEN per_day THEN '' ELSE dirty END, CASE WHEN per_day THEN dirty ELSE '' END);
+    q := replace(q, '<per_day>', per_day::text);     -- a constant, so that the planner drops a branch
     -- A part without deals has no summaries, as in a fresh GROUP BY.
     RETURN QUERY EXECUTE format($q$SELECT y.day, y.segment, y.opened, CASE WHEN y.opened > 0 THEN y.oc END, y.closed, y.won,
                CASE WHEN y.closed > 0 THEN y.conversion END, CASE WHEN y.closed > 0 THEN y.ticket END,
@@ -480,6 +493,23 @@ BEGIN
         USING args[9], as_of, granularity, ddays, dsegs,
               (lo::timestamp AT TIME ZONE args[9]), ((hi + 1)::timestamp AT TIME ZONE args[9]);
 END $$;
+
+CREATE FUNCTION tracked_days(deals regclass, as_of timestamptz DEFAULT now(), granularity text DEFAULT 'month')
+    RETURNS TABLE (day date, segment text, opened bigint, opened_cycle @extschema@.cycle_summary,
+        closed bigint, won bigint, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
+        cycle @extschema@.cycle_summary, retention @extschema@.retention_summary)
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT * FROM @extschema@.track_rows(deals, as_of, granularity, 'day')
+$$;
+
+-- pulse()'s periods: the first day of each period of granularity.
+CREATE FUNCTION tracked_periods(deals regclass, granularity text DEFAULT 'month', as_of timestamptz DEFAULT now())
+    RETURNS TABLE (period date, segment text, opened bigint, opened_cycle @extschema@.cycle_summary,
+        closed bigint, won bigint, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
+        cycle @extschema@.cycle_summary, retention @extschema@.retention_summary)
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT * FROM @extschema@.track_rows(deals, as_of, granularity, granularity)
+$$;
 
 -- Folds each key's rows (summaries and deals) into one summary row and
 -- recomputes the dirty keys from the source, in one statement (one
@@ -563,3 +593,7 @@ COMMENT ON FUNCTION tracked_days(regclass, timestamptz, text) IS
     'The tracked summaries of a deals table per day and segment as of as_of, equal to a fresh aggregation: opened deals and their cycle (open ones censored at as_of) by opening day; closed and won deals, conversion, ticket of won deals, cycle and retention (at granularity) by closing day';
 COMMENT ON FUNCTION compact(regclass) IS
     'Folds a tracked table into one row per day and segment, recomputing dirty days from the deals table; returns the rows left';
+COMMENT ON FUNCTION track_rows(regclass, timestamptz, text, text) IS
+    'Helper of tracked_days() and tracked_periods(): the tracked figures per day or per period, rolled up straight from the tracked rows';
+COMMENT ON FUNCTION tracked_periods(regclass, text, timestamptz) IS
+    'The tracked summaries of a deals table per period of granularity (its first day) and segment as of as_of, rolled up straight from the tracked rows, equal to a fresh aggregation: as tracked_days(), with retention at granularity';

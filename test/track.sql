@@ -7,7 +7,7 @@
 \ir lib/begin.psql
 -- The writers' TimeZone must not matter: the days are cut in the tracked zone.
 SET LOCAL TimeZone = 'Asia/Kolkata';
-SELECT plan(53);
+SELECT plan(58);
 
 CREATE TABLE deals (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
                     amount numeric, customer_id int);
@@ -129,6 +129,8 @@ SELECT cmp_ok((SELECT count(*) FROM deals_heartbeat WHERE kind = 'dirty'), '>', 
               'the mix left dirty keys to be read from the source');
 SELECT is(text_diff('2026-01-01'), 0::bigint, 'after a random mix: equal as text');
 SELECT is(eq_diff('2025-03-01', 'quarter'), 0::bigint, 'and with =, as of 2025-03-01 (quarterly retention)');
+SELECT is(period_diff('2026-01-01'), 0::bigint, 'tracked_periods() by month, dirty days among them: equal to a fresh aggregation by month (as text)');
+SELECT is(period_diff('2025-03-01', 'week'), 0::bigint, 'tracked_periods() by week as of 2025-03-01: equal as text');
 -- INSERT ... ON CONFLICT DO UPDATE and MERGE fire the insert, update and delete triggers.
 INSERT INTO deals SELECT * FROM random_deals(0, 30) ON CONFLICT (id) DO UPDATE SET amount = excluded.amount, rep = excluded.rep;
 MERGE INTO deals d USING (SELECT * FROM random_deals(50, 40)) s ON d.id = s.id
@@ -155,6 +157,8 @@ SELECT is(text_diff('2026-01-01', 'year'), 0::bigint, 'after ROLLBACK TO SAVEPOI
 SELECT is(heartbeat.compact('deals'), (SELECT count(*) FROM heartbeat.tracked_days('deals', '2100-01-01')),
           'compact() leaves one row per key');
 SELECT is(text_diff('2026-01-01'), 0::bigint, 'after compact(): equal as text');
+SELECT is(period_diff('2026-01-01', 'quarter'), 0::bigint, 'after compact(): tracked_periods() by quarter equal as text');
+SELECT is(period_diff('2025-02-20 12:00:00+00', 'day'), 0::bigint, 'tracked_periods() by day, as of a time inside the data: equal as text');
 
 TRUNCATE deals;
 INSERT INTO deals SELECT * FROM random_deals(100000, 100);
@@ -183,6 +187,7 @@ SELECT is(text_diff('2025-03-10', 'week', 'America/Sao_Paulo', 'deals2'), 0::big
 SELECT is(eq_diff('2026-01-01', 'month', 'America/Sao_Paulo', 'deals2'), 0::bigint, 'and with =');
 SELECT cmp_ok(heartbeat.compact('deals2'), '>', 0::bigint, 'compact() of deals2');
 SELECT is(text_diff('2026-01-01', 'day', 'America/Sao_Paulo', 'deals2'), 0::bigint, 'and after compact()');
+SELECT is(period_diff('2026-01-01', 'week', 'America/Sao_Paulo', 'deals2'), 0::bigint, 'tracked_periods() by week in a DST zone: equal as text');
 SET LOCAL TimeZone = 'Asia/Kolkata';
 
 -- A writer that is not the owner, under a hostile search_path.
