@@ -4,6 +4,7 @@
 # same run, alternating, RUNS times, medians.  Usage (inside a cluster, with
 # pgbench on the PATH or in PGBIN):
 #   bench/track.sh [N deals, default 1000000] [RUNS, default 3] [SECONDS per pgbench run, default 10]
+# READS_ONLY=1 skips the two write cases.
 # It (re)creates the tables deals (the demo generator's N deals, tracked per
 # rep) and deals_plain (a copy, untracked) in the current database.
 set -euo pipefail
@@ -58,6 +59,7 @@ echo
 echo "| case | untracked | tracked | ratio (tracked / untracked) |"
 echo "|---|---:|---:|---:|"
 
+if [ -z "${READS_ONLY:-}" ]; then
 # Writes: 100,000 deals in batches of 1,000 (ms).
 for r in $(seq 1 "$RUNS"); do
     if [ $((r % 2)) = 1 ]; then
@@ -87,13 +89,17 @@ done
 "${PSQL[@]}" -c "DELETE FROM deals_plain WHERE id >= 2000000000" -c "DELETE FROM deals WHERE id >= 2000000000" \
     -c "SELECT heartbeat.compact('deals')" >/dev/null
 report "single-row inserts, 8 pgbench clients (ms per 1,000)" "$(median < "$tmp/tps_deals_plain")" "$(median < "$tmp/tps_deals")"
+fi
 
 # Reads: per day and rep, as of 2026-11-30, a fresh aggregation against tracked_days() (compacted).
+# (Each read is a function or a MATERIALIZED CTE: count(*) over a plain
+# subquery would let the planner drop the aggregates whose output it never
+# uses.)
 fresh="SELECT count(*) FROM (
-  WITH op AS (SELECT (opened_at AT TIME ZONE 'UTC')::date AS day, rep, count(*) AS n,
+  WITH op AS MATERIALIZED (SELECT (opened_at AT TIME ZONE 'UTC')::date AS day, rep, count(*) AS n,
                      heartbeat.cycle_agg(opened_at, closed_at, '2026-11-30') AS cy
                 FROM deals_plain WHERE opened_at <= '2026-11-30' GROUP BY 1, 2),
-       cl AS (SELECT (closed_at AT TIME ZONE 'UTC')::date AS day, rep, count(*) AS n, count(*) FILTER (WHERE won) AS w,
+       cl AS MATERIALIZED (SELECT (closed_at AT TIME ZONE 'UTC')::date AS day, rep, count(*) AS n, count(*) FILTER (WHERE won) AS w,
                      heartbeat.conversion_agg(won) AS cs, heartbeat.ticket_agg(amount) FILTER (WHERE won) AS t,
                      heartbeat.cycle_agg(opened_at, closed_at) AS cy,
                      heartbeat.retention_agg('month', customer_id, closed_at, 'UTC') FILTER (WHERE won) AS r
@@ -104,3 +110,32 @@ for r in $(seq 1 "$RUNS"); do
     ms -c "SELECT count(*) FROM heartbeat.tracked_days('deals', '2026-11-30', 'month')" >> "$tmp/read_tracked"
 done
 report "per day and rep: fresh aggregation vs tracked_days() (ms)" "$(median < "$tmp/read_plain")" "$(median < "$tmp/read_tracked")"
+
+# Reads per pulse() period and rep, as of 2026-11-30 (compacted, then with
+# 1% of the deals updated so that many days are dirty): pulse()'s own scans
+# of the untracked copy (the whole report), tracked_days() rolled up per
+# period in SQL, and tracked_periods(); each set in turn, alternating.
+per_days() {  # per_days G: tracked_days() rolled up per period of G
+    echo "WITH x AS MATERIALIZED (SELECT date_trunc('$1', day)::date, segment, sum(opened), heartbeat.rollup(opened_cycle),
+            sum(closed), sum(won), heartbeat.rollup(conversion), heartbeat.rollup(ticket), heartbeat.rollup(cycle),
+            heartbeat.rollup(retention) FROM heartbeat.tracked_days('deals', '2026-11-30', '$1') GROUP BY 1, 2)
+          SELECT count(*) FROM x"
+}
+reads() {  # reads LABEL
+    for g in month day; do
+        for r in $(seq 1 "$RUNS"); do
+            ms -c "SELECT count(*) FROM heartbeat.pulse('deals_plain', '$g', as_of => '2026-11-30', segment => 'rep')" >> "$tmp/p_$1_$g"
+            ms -c "$(per_days "$g")" >> "$tmp/d_$1_$g"
+            ms -c "SELECT count(*) FROM heartbeat.tracked_periods('deals', '$g', '2026-11-30')" >> "$tmp/t_$1_$g"
+        done
+        printf '| %s, %s | %s | %s | %s |\n' "$g" "$1" "$(median < "$tmp/p_$1_$g")" "$(median < "$tmp/d_$1_$g")" "$(median < "$tmp/t_$1_$g")"
+    done
+}
+echo
+echo "| per period and rep, as of 2026-11-30 | pulse() untracked (ms) | tracked_days() per period (ms) | tracked_periods() (ms) |"
+echo "|---|---:|---:|---:|"
+"${PSQL[@]}" -c "SELECT heartbeat.compact('deals')" -c "VACUUM ANALYZE deals_heartbeat" >/dev/null
+reads compacted
+"${PSQL[@]}" -c "UPDATE deals SET amount = amount + 1 WHERE won AND id % 100 = 0" -c "VACUUM ANALYZE deals_heartbeat" >/dev/null
+echo "dirty keys: $("${PSQL[@]}" -c "SELECT count(DISTINCT (day, segment)) FROM deals_heartbeat WHERE kind = 'dirty'")" >&2
+reads "1% updated"

@@ -406,9 +406,12 @@ SELECT format($q$live AS (SELECT * FROM %1$s r
 $$;
 
 -- The figures of tracked_days() (period 'day') or of tracked_periods()
--- (period: the granularity), rolled up straight from the tracked rows per
--- period: each key's rows go into its period's GROUP BY, and only dirty keys
--- are read from the source (per day, then rolled into their period).
+-- (period: the granularity), in one query: per period, a key's single
+-- summary row (as compact() leaves most) goes as it is into its period's
+-- GROUP BY; a key of several rows, or a dirty one (read from the source), is
+-- first rolled up per day.  (Every row straight into the period's GROUP BY
+-- measured no faster: the rollups of the sketches and the pass over the keys
+-- dominate either way.)
 CREATE FUNCTION track_rows(deals regclass, as_of timestamptz, granularity text, period text)
     RETURNS TABLE (day date, segment text, opened bigint, opened_cycle @extschema@.cycle_summary,
         closed bigint, won bigint, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
@@ -423,7 +426,6 @@ DECLARE
     hi date;
     q text;
     per_day bool;
-    bucket text;
     dirty text := '';
 BEGIN
     IF granularity IS NULL OR NOT lower(granularity) = ANY ('{day, week, month, quarter, year}'::text[]) THEN
@@ -436,7 +438,6 @@ BEGIN
     END IF;
     granularity := lower(granularity);
     per_day := period = 'day';
-    bucket := CASE WHEN per_day THEN 'x.day' ELSE format('pg_catalog.date_trunc(%L, x.day::timestamp)::date', granularity) END;
     -- The dirty keys, read first: a STABLE function sees one snapshot throughout.
     EXECUTE format('WITH %s SELECT array_agg(k.day), array_agg(k.segment), min(k.day), max(k.day) FROM keys k WHERE k.dirty', keys)
         INTO ddays, dsegs, lo, hi USING args[9], as_of;
@@ -454,7 +455,7 @@ BEGIN
     -- missing summary is the empty one, as rollup() of none gives).
     q := format($q$WITH %s,
              clean AS (SELECT l.* FROM live l JOIN keys k ON k.day = l.day AND k.sk = coalesce('v' || l.segment, 'n')
-                        WHERE NOT k.dirty AND (NOT k.single OR NOT <per_day>) AND l.kind = 'summary')
+                        WHERE NOT k.dirty AND NOT k.single AND l.kind = 'summary')
         SELECT r.day, r.segment, r.opened,
                (SELECT @extschema@.rollup(v.s) FROM (SELECT r.open_cycle UNION ALL
                         SELECT @extschema@.cycle_agg(u.o, NULL::timestamptz, $2) FROM unnest(r.open_at) u(o)) v(s)) AS oc,
@@ -465,9 +466,9 @@ BEGIN
                                 ELSE r.retention_year END,
                         (SELECT @extschema@.rollup(NULL::@extschema@.retention_summary))) AS retention
           FROM live r JOIN keys k ON k.day = r.day AND k.sk = coalesce('v' || r.segment, 'n')
-         WHERE NOT k.dirty AND k.single AND <per_day>
+         WHERE NOT k.dirty AND k.single
         UNION ALL
-        SELECT %s AS day, x.segment, sum(x.opened)::int8 AS opened, @extschema@.rollup(x.oc) AS oc, sum(x.closed)::int8 AS closed,
+        SELECT x.day, x.segment, sum(x.opened)::int8 AS opened, @extschema@.rollup(x.oc) AS oc, sum(x.closed)::int8 AS closed,
                sum(x.won)::int8 AS won, @extschema@.rollup(x.conversion) AS conversion, @extschema@.rollup(x.ticket) AS ticket,
                @extschema@.rollup(x.cycle) AS cycle, @extschema@.rollup(x.retention) AS retention
           FROM (SELECT r.day, r.segment, r.opened, r.open_cycle AS oc, r.closed, r.won, r.conversion, r.ticket, r.cycle,
@@ -479,12 +480,20 @@ BEGIN
                 SELECT r.day, r.segment, 0, @extschema@.cycle_agg(u.o, NULL::timestamptz, $2), 0, 0, NULL, NULL, NULL, NULL
                   FROM clean r, unnest(r.open_at) u(o) GROUP BY r.day, r.segment
                 UNION ALL
-                %s%s) x
-         GROUP BY 1, x.segment%s$q$,
-        keys, bucket, @extschema@.track_read('SELECT d.* FROM dp d JOIN keys k ON k.day = d.day AND k.sk = coalesce(''v'' || d.segment, ''n'')
+                %s) x
+         GROUP BY x.day, x.segment%s$q$,
+        keys, @extschema@.track_read('SELECT d.* FROM dp d JOIN keys k ON k.day = d.day AND k.sk = coalesce(''v'' || d.segment, ''n'')
                                        WHERE NOT k.dirty'),
-        CASE WHEN per_day THEN '' ELSE dirty END, CASE WHEN per_day THEN dirty ELSE '' END);
-    q := replace(q, '<per_day>', per_day::text);     -- a constant, so that the planner drops a branch
+        dirty);
+    -- Per period: the days' rows (most of them a key's single summary row,
+    -- as compact() leaves them, read as it is) rolled up into their periods.
+    IF NOT per_day THEN
+        q := format($q$SELECT pg_catalog.date_trunc(%L, z.day::timestamp)::date AS day, z.segment, sum(z.opened)::int8 AS opened,
+                           @extschema@.rollup(z.oc) AS oc, sum(z.closed)::int8 AS closed, sum(z.won)::int8 AS won,
+                           @extschema@.rollup(z.conversion) AS conversion, @extschema@.rollup(z.ticket) AS ticket,
+                           @extschema@.rollup(z.cycle) AS cycle, @extschema@.rollup(z.retention) AS retention
+                      FROM (%s) z GROUP BY 1, z.segment$q$, granularity, q);
+    END IF;
     -- A part without deals has no summaries, as in a fresh GROUP BY.
     RETURN QUERY EXECUTE format($q$SELECT y.day, y.segment, y.opened, CASE WHEN y.opened > 0 THEN y.oc END, y.closed, y.won,
                CASE WHEN y.closed > 0 THEN y.conversion END, CASE WHEN y.closed > 0 THEN y.ticket END,
