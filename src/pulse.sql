@@ -59,6 +59,7 @@ DECLARE
     opened_from pg_catalog.timestamptz := '-infinity';
     before pg_catalog.timestamptz := 'infinity';
     span pg_catalog.text;
+    scans pg_catalog.text;
 BEGIN
     IF granularity IS NULL OR NOT pg_catalog.lower(granularity) OPERATOR(pg_catalog.=)
                                   ANY ('{day, week, month, quarter, year}'::pg_catalog.text[]) THEN
@@ -142,7 +143,36 @@ BEGIN
     -- A segment joins by sk, never NULL ('n' for the NULL segment, 'v' and
     -- the value for the others), since IS NOT DISTINCT FROM would look "="
     -- up on the search_path too.
-    RETURN QUERY EXECUTE pg_catalog.format($q$
+    -- A table tracked with these columns, its days cut in this session's
+    -- TimeZone, and readable: its periods come from heartbeat.tracked_periods()
+    -- (equal to the scans below, as they aggregate the same deals), not from the table.
+    IF EXISTS (SELECT FROM @extschema@.tracked k
+                WHERE k.deals OPERATOR(pg_catalog.=) pulse.deals AND k.opened_at OPERATOR(pg_catalog.=) pulse.opened_at
+                  AND k.closed_at OPERATOR(pg_catalog.=) pulse.closed_at AND k.won OPERATOR(pg_catalog.=) pulse.won
+                  AND k.amount OPERATOR(pg_catalog.=) pulse.amount AND k.customer_id OPERATOR(pg_catalog.=) pulse.customer_id
+                  AND coalesce(k.segment, '') OPERATOR(pg_catalog.=) coalesce(pulse.segment, '')
+                  AND k.zone OPERATOR(pg_catalog.=) pg_catalog.current_setting('TimeZone')
+                  AND pg_catalog.has_table_privilege(k.tracked_table, 'SELECT')) THEN
+        scans := pg_catalog.format($q$
+        WITH tp AS MATERIALIZED (
+                 SELECT CASE WHEN x.segment IS NULL THEN 'n' ELSE 'v' OPERATOR(pg_catalog.||) x.segment END AS sk, x.period AS p,
+                        x.opened, x.opened_cycle, x.closed, x.won, x.conversion, x.ticket, x.cycle, x.retention
+                   FROM @extschema@.tracked_periods(%1$s::pg_catalog.oid::pg_catalog.regclass, $1, $2) x),
+             opened AS (SELECT sk, p, opened AS n, opened_cycle AS sc FROM tp
+                         WHERE opened OPERATOR(pg_catalog.>) 0 AND p OPERATOR(pg_catalog.>=) $7 AND p OPERATOR(pg_catalog.<) $8),
+             closed AS (SELECT sk, p, closed AS n, won AS nw, conversion AS cs,
+                               CASE WHEN p OPERATOR(pg_catalog.>=) $7 THEN ticket END AS t,
+                               CASE WHEN p OPERATOR(pg_catalog.>=) $7 THEN cycle END AS cy FROM tp
+                         WHERE closed OPERATOR(pg_catalog.>) 0 AND p OPERATOR(pg_catalog.>=) $5 AND p OPERATOR(pg_catalog.<) $8),
+             ret AS (SELECT x.sk, r.period AS p, (r.period OPERATOR(pg_catalog.+) $3)::pg_catalog.date AS next,
+                            r.retention_rate, r.active
+                       FROM (SELECT sk, @extschema@.rollup(retention) AS s FROM tp
+                              WHERE won OPERATOR(pg_catalog.>) 0 AND p OPERATOR(pg_catalog.>=) $6 AND p OPERATOR(pg_catalog.<) $8
+                              GROUP BY sk) x,
+                            LATERAL @extschema@.retention(x.s) r),
+             span AS (SELECT sk, pg_catalog.min(p) AS lo, pg_catalog.max(p) AS hi FROM tp GROUP BY sk),$q$, deals::pg_catalog.oid);
+    ELSE
+        scans := pg_catalog.format($q$
         WITH t AS NOT MATERIALIZED (
                  SELECT %1$I::pg_catalog.timestamptz AS o, %2$I::pg_catalog.timestamptz AS c, %3$I AS w,
                         %4$I::pg_catalog.numeric AS a, %5$I AS cu,
@@ -172,7 +202,10 @@ BEGIN
                                         AND c OPERATOR(pg_catalog.<) $8
                               GROUP BY sk) x,
                             LATERAL @extschema@.retention(x.s) r),
-             span AS (%9$s),
+             span AS (%9$s),$q$,
+        opened_at, closed_at, won, amount, customer_id, deals, seg, NULL, span);
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($q$%s
              periods AS (SELECT s.sk, g.p::pg_catalog.date AS p, g.k OPERATOR(pg_catalog.-) 1 AS history
                            FROM span s, pg_catalog.generate_series(s.lo, s.hi, $3) WITH ORDINALITY g(p, k)
                           WHERE g.p OPERATOR(pg_catalog.>=) $5 AND g.p OPERATOR(pg_catalog.<) $8),
@@ -186,11 +219,11 @@ BEGIN
                              LEFT JOIN ret ON ret.sk OPERATOR(pg_catalog.=) ps.sk AND ret.p OPERATOR(pg_catalog.=) ps.p
                              LEFT JOIN ret prev ON prev.sk OPERATOR(pg_catalog.=) ps.sk AND prev.next OPERATOR(pg_catalog.=) ps.p),
              -- The z-score and, over the same look-back, its pooled wins and trials.
-             z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, @CONVERSION_EMPTY@), %8$s) OVER w AS cz,
+             z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, @CONVERSION_EMPTY@), %2$s) OVER w AS cz,
                           @extschema@.trials(cs) AS n, pg_catalog.sum(@extschema@.conversions(cs)) OVER lb AS pc,
                           pg_catalog.sum(@extschema@.trials(cs)) OVER lb AS pt
                      FROM rows r
-                   WINDOW w AS (PARTITION BY sk ORDER BY p), lb AS (w ROWS BETWEEN %8$s PRECEDING AND 1 PRECEDING))
+                   WINDOW w AS (PARTITION BY sk ORDER BY p), lb AS (w ROWS BETWEEN %2$s PRECEDING AND 1 PRECEDING))
         SELECT p, CASE WHEN sk OPERATOR(pg_catalog.=) 'n' THEN NULL ELSE pg_catalog.substr(sk, 2) END,
                opened, closed, won, @extschema@.rate(cs), @extschema@.wilson_lower(cs), @extschema@.wilson_upper(cs),
                pg_catalog.round(@extschema@.mean(t), 2), @extschema@.median(t), @extschema@.mean(cy),
@@ -211,7 +244,7 @@ BEGIN
           FROM z
          WHERE p OPERATOR(pg_catalog.>=) $4 AND p OPERATOR(pg_catalog.<=) $11
          ORDER BY 1, 2 $q$,
-        opened_at, closed_at, won, amount, customer_id, deals, seg, lookback, span)
+        scans, lookback)
     USING granularity, as_of, step, first_p, closed_from, won_from, opened_from, before, alert_z, min_history, last_p;
 END $$;
 

@@ -7,7 +7,7 @@
 \ir lib/begin.psql
 -- The writers' TimeZone must not matter: the days are cut in the tracked zone.
 SET LOCAL TimeZone = 'Asia/Kolkata';
-SELECT plan(58);
+SELECT plan(67);
 
 CREATE TABLE deals (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
                     amount numeric, customer_id int);
@@ -164,6 +164,42 @@ TRUNCATE deals;
 INSERT INTO deals SELECT * FROM random_deals(100000, 100);
 SELECT random_writes(20, 200000);
 SELECT is(text_diff('2026-01-01'), 0::bigint, 'after TRUNCATE and more writes: equal as text');
+
+-- pulse() reads the tracked periods when the mapping and the zone match,
+-- with the output of its own scans: compared with an untracked copy of the
+-- same rows, as text, after more random writes (dirty keys, deal rows and
+-- summary rows all read).
+SELECT random_writes(30, 300000);
+CREATE TABLE deals_copy AS SELECT * FROM deals;
+CREATE FUNCTION pulse_diff(g text, seg name DEFAULT NULL, since timestamptz DEFAULT NULL, until timestamptz DEFAULT NULL)
+    RETURNS bigint LANGUAGE sql STABLE AS $$
+  SELECT count(*) FROM (
+    (SELECT p::text FROM heartbeat.pulse('deals', g, as_of => '2026-01-01', segment => seg, since => since, until => until) p
+     EXCEPT ALL
+     SELECT p::text FROM heartbeat.pulse('deals_copy', g, as_of => '2026-01-01', segment => seg, since => since, until => until) p)
+    UNION ALL
+    (SELECT p::text FROM heartbeat.pulse('deals_copy', g, as_of => '2026-01-01', segment => seg, since => since, until => until) p
+     EXCEPT ALL
+     SELECT p::text FROM heartbeat.pulse('deals', g, as_of => '2026-01-01', segment => seg, since => since, until => until) p)) x
+$$;
+SET LOCAL TimeZone = 'UTC';
+SELECT cmp_ok((SELECT count(*) FROM heartbeat.pulse('deals_copy', 'month', as_of => '2026-01-01', segment => 'rep')), '>', 20::bigint,
+              'the untracked copy has a pulse to compare');
+SELECT is(pulse_diff('month', 'rep'), 0::bigint, 'pulse() of the tracked table by month and rep: equal to the untracked copy''s');
+SELECT is(pulse_diff('day', 'rep'), 0::bigint, 'by day and rep: equal');
+SELECT is(pulse_diff('week', 'rep', since => '2025-02-01'), 0::bigint, 'by week and rep with since: equal');
+SELECT is(pulse_diff('month', 'rep', since => '2025-02-10', until => '2025-06-01'), 0::bigint, 'by month and rep with since and until: equal');
+SELECT is(pulse_diff('quarter', 'rep', until => '2025-04-01'), 0::bigint, 'by quarter and rep with until: equal');
+-- ... and it did read them: a stray row in the tracked table shows in pulse()
+-- when the zone matches, not under another TimeZone or with other columns.
+SAVEPOINT stray;
+INSERT INTO deals_heartbeat (kind, o, c, w, a, cu, segment) VALUES ('deal', '2025-03-03', '2025-03-05', true, 7, 1, 'north');
+SELECT cmp_ok(pulse_diff('month', 'rep'), '>', 0::bigint, 'pulse() reads the tracked rows when the mapping and the zone match');
+SELECT is(pulse_diff('month'), 0::bigint, 'not for another segment (none)');
+SET LOCAL TimeZone = 'Asia/Kolkata';
+SELECT is(pulse_diff('month', 'rep'), 0::bigint, 'nor under another TimeZone');
+ROLLBACK TO SAVEPOINT stray;
+SET LOCAL TimeZone = 'Asia/Kolkata';
 
 -- Date and timestamp columns, an integer segment, text customers, a zone
 -- with daylight saving: the days are the zone's whatever the writers'

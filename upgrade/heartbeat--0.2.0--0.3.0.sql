@@ -407,6 +407,7 @@ DECLARE
     opened_from pg_catalog.timestamptz := '-infinity';
     before pg_catalog.timestamptz := 'infinity';
     span pg_catalog.text;
+    scans pg_catalog.text;
 BEGIN
     IF granularity IS NULL OR NOT pg_catalog.lower(granularity) OPERATOR(pg_catalog.=)
                                   ANY ('{day, week, month, quarter, year}'::pg_catalog.text[]) THEN
@@ -490,7 +491,36 @@ BEGIN
     -- A segment joins by sk, never NULL ('n' for the NULL segment, 'v' and
     -- the value for the others), since IS NOT DISTINCT FROM would look "="
     -- up on the search_path too.
-    RETURN QUERY EXECUTE pg_catalog.format($q$
+    -- A table tracked with these columns, its days cut in this session's
+    -- TimeZone, and readable: its periods come from heartbeat.tracked_periods()
+    -- (equal to the scans below, as they aggregate the same deals), not from the table.
+    IF EXISTS (SELECT FROM @extschema@.tracked k
+                WHERE k.deals OPERATOR(pg_catalog.=) pulse.deals AND k.opened_at OPERATOR(pg_catalog.=) pulse.opened_at
+                  AND k.closed_at OPERATOR(pg_catalog.=) pulse.closed_at AND k.won OPERATOR(pg_catalog.=) pulse.won
+                  AND k.amount OPERATOR(pg_catalog.=) pulse.amount AND k.customer_id OPERATOR(pg_catalog.=) pulse.customer_id
+                  AND coalesce(k.segment, '') OPERATOR(pg_catalog.=) coalesce(pulse.segment, '')
+                  AND k.zone OPERATOR(pg_catalog.=) pg_catalog.current_setting('TimeZone')
+                  AND pg_catalog.has_table_privilege(k.tracked_table, 'SELECT')) THEN
+        scans := pg_catalog.format($q$
+        WITH tp AS MATERIALIZED (
+                 SELECT CASE WHEN x.segment IS NULL THEN 'n' ELSE 'v' OPERATOR(pg_catalog.||) x.segment END AS sk, x.period AS p,
+                        x.opened, x.opened_cycle, x.closed, x.won, x.conversion, x.ticket, x.cycle, x.retention
+                   FROM @extschema@.tracked_periods(%1$s::pg_catalog.oid::pg_catalog.regclass, $1, $2) x),
+             opened AS (SELECT sk, p, opened AS n, opened_cycle AS sc FROM tp
+                         WHERE opened OPERATOR(pg_catalog.>) 0 AND p OPERATOR(pg_catalog.>=) $7 AND p OPERATOR(pg_catalog.<) $8),
+             closed AS (SELECT sk, p, closed AS n, won AS nw, conversion AS cs,
+                               CASE WHEN p OPERATOR(pg_catalog.>=) $7 THEN ticket END AS t,
+                               CASE WHEN p OPERATOR(pg_catalog.>=) $7 THEN cycle END AS cy FROM tp
+                         WHERE closed OPERATOR(pg_catalog.>) 0 AND p OPERATOR(pg_catalog.>=) $5 AND p OPERATOR(pg_catalog.<) $8),
+             ret AS (SELECT x.sk, r.period AS p, (r.period OPERATOR(pg_catalog.+) $3)::pg_catalog.date AS next,
+                            r.retention_rate, r.active
+                       FROM (SELECT sk, @extschema@.rollup(retention) AS s FROM tp
+                              WHERE won OPERATOR(pg_catalog.>) 0 AND p OPERATOR(pg_catalog.>=) $6 AND p OPERATOR(pg_catalog.<) $8
+                              GROUP BY sk) x,
+                            LATERAL @extschema@.retention(x.s) r),
+             span AS (SELECT sk, pg_catalog.min(p) AS lo, pg_catalog.max(p) AS hi FROM tp GROUP BY sk),$q$, deals::pg_catalog.oid);
+    ELSE
+        scans := pg_catalog.format($q$
         WITH t AS NOT MATERIALIZED (
                  SELECT %1$I::pg_catalog.timestamptz AS o, %2$I::pg_catalog.timestamptz AS c, %3$I AS w,
                         %4$I::pg_catalog.numeric AS a, %5$I AS cu,
@@ -520,7 +550,10 @@ BEGIN
                                         AND c OPERATOR(pg_catalog.<) $8
                               GROUP BY sk) x,
                             LATERAL @extschema@.retention(x.s) r),
-             span AS (%9$s),
+             span AS (%9$s),$q$,
+        opened_at, closed_at, won, amount, customer_id, deals, seg, NULL, span);
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($q$%s
              periods AS (SELECT s.sk, g.p::pg_catalog.date AS p, g.k OPERATOR(pg_catalog.-) 1 AS history
                            FROM span s, pg_catalog.generate_series(s.lo, s.hi, $3) WITH ORDINALITY g(p, k)
                           WHERE g.p OPERATOR(pg_catalog.>=) $5 AND g.p OPERATOR(pg_catalog.<) $8),
@@ -534,11 +567,11 @@ BEGIN
                              LEFT JOIN ret ON ret.sk OPERATOR(pg_catalog.=) ps.sk AND ret.p OPERATOR(pg_catalog.=) ps.p
                              LEFT JOIN ret prev ON prev.sk OPERATOR(pg_catalog.=) ps.sk AND prev.next OPERATOR(pg_catalog.=) ps.p),
              -- The z-score and, over the same look-back, its pooled wins and trials.
-             z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, '{"version":1,"conversions":0,"trials":0}'), %8$s) OVER w AS cz,
+             z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, '{"version":1,"conversions":0,"trials":0}'), %2$s) OVER w AS cz,
                           @extschema@.trials(cs) AS n, pg_catalog.sum(@extschema@.conversions(cs)) OVER lb AS pc,
                           pg_catalog.sum(@extschema@.trials(cs)) OVER lb AS pt
                      FROM rows r
-                   WINDOW w AS (PARTITION BY sk ORDER BY p), lb AS (w ROWS BETWEEN %8$s PRECEDING AND 1 PRECEDING))
+                   WINDOW w AS (PARTITION BY sk ORDER BY p), lb AS (w ROWS BETWEEN %2$s PRECEDING AND 1 PRECEDING))
         SELECT p, CASE WHEN sk OPERATOR(pg_catalog.=) 'n' THEN NULL ELSE pg_catalog.substr(sk, 2) END,
                opened, closed, won, @extschema@.rate(cs), @extschema@.wilson_lower(cs), @extschema@.wilson_upper(cs),
                pg_catalog.round(@extschema@.mean(t), 2), @extschema@.median(t), @extschema@.mean(cy),
@@ -559,9 +592,10 @@ BEGIN
           FROM z
          WHERE p OPERATOR(pg_catalog.>=) $4 AND p OPERATOR(pg_catalog.<=) $11
          ORDER BY 1, 2 $q$,
-        opened_at, closed_at, won, amount, customer_id, deals, seg, lookback, span)
+        scans, lookback)
     USING granularity, as_of, step, first_p, closed_from, won_from, opened_from, before, alert_z, min_history, last_p;
 END $$;
+
 COMMENT ON FUNCTION pulse(regclass, text, name, name, name, name, name, timestamptz, name, timestamptz, timestamptz, double precision, integer) IS
     'The sales heartbeat of a deals table, one row per period (and segment): volumes, win rate with its interval, ticket, cycle (interval and days), retention and a conversion alert. deals: the table; granularity: day, week, month, quarter or year; opened_at, closed_at, won, amount, customer_id: its columns; as_of: deals seen by then, open ones censored there; segment: a column, one series per value (NULL its own), returned as text in segment_value; since, until: only the periods starting between them, figures as the whole run''s; alert_z: |conversion_z| that raises an alert (3); min_history: earlier periods a series needs before an alert (12), which also needs at least as many trials in the 12-period look-back as in the period and 5 expected wins and 5 expected losses in the period';
 
@@ -1247,7 +1281,14 @@ SELECT format($q$live AS (SELECT * FROM %1$s r
     coalesce(as_of, 'NULL'))
 $$;
 
-CREATE FUNCTION tracked_days(deals regclass, as_of timestamptz DEFAULT now(), granularity text DEFAULT 'month')
+-- The figures of tracked_days() (period 'day') or of tracked_periods()
+-- (period: the granularity), in one query: per period, a key's single
+-- summary row (as compact() leaves most) goes as it is into its period's
+-- GROUP BY; a key of several rows, or a dirty one (read from the source), is
+-- first rolled up per day.  (Every row straight into the period's GROUP BY
+-- measured no faster: the rollups of the sketches and the pass over the keys
+-- dominate either way.)
+CREATE FUNCTION track_rows(deals regclass, as_of timestamptz, granularity text, period text)
     RETURNS TABLE (day date, segment text, opened bigint, opened_cycle @extschema@.cycle_summary,
         closed bigint, won bigint, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
         cycle @extschema@.cycle_summary, retention @extschema@.retention_summary)
@@ -1260,19 +1301,31 @@ DECLARE
     lo date;
     hi date;
     q text;
+    per_day bool;
+    dirty text := '';
 BEGIN
     IF granularity IS NULL OR NOT lower(granularity) = ANY ('{day, week, month, quarter, year}'::text[]) THEN
-        RAISE EXCEPTION 'unknown tracked_days granularity "%"', granularity
+        RAISE EXCEPTION 'unknown tracked granularity "%"', granularity
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Use one of day, week, month, quarter, year: it cuts the retention summaries'' periods.';
     END IF;
     IF as_of IS NULL OR NOT isfinite(as_of) THEN
-        RAISE EXCEPTION 'tracked_days as_of must be a finite timestamp, not %', coalesce(as_of::text, 'NULL')
+        RAISE EXCEPTION 'tracked as_of must be a finite timestamp, not %', coalesce(as_of::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value', HINT = 'Pass the moment the pipeline is read at, for example now().';
     END IF;
     granularity := lower(granularity);
+    per_day := period = 'day';
     -- The dirty keys, read first: a STABLE function sees one snapshot throughout.
     EXECUTE format('WITH %s SELECT array_agg(k.day), array_agg(k.segment), min(k.day), max(k.day) FROM keys k WHERE k.dirty', keys)
         INTO ddays, dsegs, lo, hi USING args[9], as_of;
+    -- Dirty keys: from the source, as of as_of (per day; per period, their
+    -- days go into their periods' GROUP BY with the clean ones).
+    IF ddays IS NOT NULL THEN
+        dirty := @extschema@.track_read(format(
+            'SELECT p.* FROM (%s) p JOIN unnest($4, $5) d(day, segment)
+                ON d.day = p.day AND coalesce(''v'' || d.segment, ''n'') = coalesce(''v'' || p.segment, ''n'')',
+            @extschema@.track_parts(deals, args, deals::text, '$6', '$7')));
+        dirty := ' UNION ALL ' || dirty;
+    END IF;
     -- Clean keys: their summary rows and deal rows rolled up, open deals
     -- censored at as_of; a key of a single summary row read as it is (a
     -- missing summary is the empty one, as rollup() of none gives).
@@ -1304,15 +1357,18 @@ BEGIN
                   FROM clean r, unnest(r.open_at) u(o) GROUP BY r.day, r.segment
                 UNION ALL
                 %s) x
-         GROUP BY x.day, x.segment$q$,
+         GROUP BY x.day, x.segment%s$q$,
         keys, @extschema@.track_read('SELECT d.* FROM dp d JOIN keys k ON k.day = d.day AND k.sk = coalesce(''v'' || d.segment, ''n'')
-                                       WHERE NOT k.dirty'));
-    -- Dirty keys: from the source, as of as_of.
-    IF ddays IS NOT NULL THEN
-        q := q || ' UNION ALL ' || @extschema@.track_read(format(
-            'SELECT p.* FROM (%s) p JOIN unnest($4, $5) d(day, segment)
-                ON d.day = p.day AND coalesce(''v'' || d.segment, ''n'') = coalesce(''v'' || p.segment, ''n'')',
-            @extschema@.track_parts(deals, args, deals::text, '$6', '$7')));
+                                       WHERE NOT k.dirty'),
+        dirty);
+    -- Per period: the days' rows (most of them a key's single summary row,
+    -- as compact() leaves them, read as it is) rolled up into their periods.
+    IF NOT per_day THEN
+        q := format($q$SELECT pg_catalog.date_trunc(%L, z.day::timestamp)::date AS day, z.segment, sum(z.opened)::int8 AS opened,
+                           @extschema@.rollup(z.oc) AS oc, sum(z.closed)::int8 AS closed, sum(z.won)::int8 AS won,
+                           @extschema@.rollup(z.conversion) AS conversion, @extschema@.rollup(z.ticket) AS ticket,
+                           @extschema@.rollup(z.cycle) AS cycle, @extschema@.rollup(z.retention) AS retention
+                      FROM (%s) z GROUP BY 1, z.segment$q$, granularity, q);
     END IF;
     -- A part without deals has no summaries, as in a fresh GROUP BY.
     RETURN QUERY EXECUTE format($q$SELECT y.day, y.segment, y.opened, CASE WHEN y.opened > 0 THEN y.oc END, y.closed, y.won,
@@ -1322,6 +1378,23 @@ BEGIN
         USING args[9], as_of, granularity, ddays, dsegs,
               (lo::timestamp AT TIME ZONE args[9]), ((hi + 1)::timestamp AT TIME ZONE args[9]);
 END $$;
+
+CREATE FUNCTION tracked_days(deals regclass, as_of timestamptz DEFAULT now(), granularity text DEFAULT 'month')
+    RETURNS TABLE (day date, segment text, opened bigint, opened_cycle @extschema@.cycle_summary,
+        closed bigint, won bigint, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
+        cycle @extschema@.cycle_summary, retention @extschema@.retention_summary)
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT * FROM @extschema@.track_rows(deals, as_of, granularity, 'day')
+$$;
+
+-- pulse()'s periods: the first day of each period of granularity.
+CREATE FUNCTION tracked_periods(deals regclass, granularity text DEFAULT 'month', as_of timestamptz DEFAULT now())
+    RETURNS TABLE (period date, segment text, opened bigint, opened_cycle @extschema@.cycle_summary,
+        closed bigint, won bigint, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
+        cycle @extschema@.cycle_summary, retention @extschema@.retention_summary)
+    LANGUAGE sql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+SELECT * FROM @extschema@.track_rows(deals, as_of, granularity, granularity)
+$$;
 
 -- Folds each key's rows (summaries and deals) into one summary row and
 -- recomputes the dirty keys from the source, in one statement (one
@@ -1405,3 +1478,7 @@ COMMENT ON FUNCTION tracked_days(regclass, timestamptz, text) IS
     'The tracked summaries of a deals table per day and segment as of as_of, equal to a fresh aggregation: opened deals and their cycle (open ones censored at as_of) by opening day; closed and won deals, conversion, ticket of won deals, cycle and retention (at granularity) by closing day';
 COMMENT ON FUNCTION compact(regclass) IS
     'Folds a tracked table into one row per day and segment, recomputing dirty days from the deals table; returns the rows left';
+COMMENT ON FUNCTION track_rows(regclass, timestamptz, text, text) IS
+    'Helper of tracked_days() and tracked_periods(): the tracked figures per day or per period, rolled up straight from the tracked rows';
+COMMENT ON FUNCTION tracked_periods(regclass, text, timestamptz) IS
+    'The tracked summaries of a deals table per period of granularity (its first day) and segment as of as_of, rolled up straight from the tracked rows, equal to a fresh aggregation: as tracked_days(), with retention at granularity';
