@@ -2,10 +2,11 @@
 -- track(): per-day summaries of a deals table kept current by triggers.
 --
 -- STATUS (first step of issue #16; see the README's "Tracking a deals
--- table"): track(), untrack(), the tracked view, tracked_days() and
--- compact() work and are tested (test/track.sql; test/track.sh: concurrent
--- writers and a compactor, dump/restore).  Not yet: pulse() reading the
--- tracked summaries, the benchmark rows in bench/RESULTS.md, partitioned
+-- table"): track(), untrack(), the tracked view, tracked_days(),
+-- tracked_periods(), compact() and pulse() reading tracked_periods() work
+-- and are tested (test/track.sql; test/track.sh: concurrent writers and a
+-- compactor, dump/restore).  Not yet: an explicit argument of pulse() to
+-- use or skip them, the benchmark rows in bench/RESULTS.md, partitioned
 -- tables (refused).
 --
 -- The design:
