@@ -152,7 +152,8 @@ BEGIN
                   AND k.amount OPERATOR(pg_catalog.=) pulse.amount AND k.customer_id OPERATOR(pg_catalog.=) pulse.customer_id
                   AND coalesce(k.segment, '') OPERATOR(pg_catalog.=) coalesce(pulse.segment, '')
                   AND k.zone OPERATOR(pg_catalog.=) pg_catalog.current_setting('TimeZone')
-                  AND pg_catalog.has_table_privilege(k.tracked_table, 'SELECT')) THEN
+                  AND pg_catalog.has_table_privilege(k.tracked_table, 'SELECT'))
+       AND pg_catalog.isfinite(as_of) THEN    -- else the scans' answer: no rows (NULL) or their ERROR
         scans := pg_catalog.format($q$
         WITH tp AS MATERIALIZED (
                  SELECT CASE WHEN x.segment IS NULL THEN 'n' ELSE 'v' OPERATOR(pg_catalog.||) x.segment END AS sk, x.period AS p,

@@ -7,7 +7,7 @@
 \ir lib/begin.psql
 -- The writers' TimeZone must not matter: the days are cut in the tracked zone.
 SET LOCAL TimeZone = 'Asia/Kolkata';
-SELECT plan(67);
+SELECT plan(69);
 
 CREATE TABLE deals (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
                     amount numeric, customer_id int);
@@ -190,6 +190,10 @@ SELECT is(pulse_diff('day', 'rep'), 0::bigint, 'by day and rep: equal');
 SELECT is(pulse_diff('week', 'rep', since => '2025-02-01'), 0::bigint, 'by week and rep with since: equal');
 SELECT is(pulse_diff('month', 'rep', since => '2025-02-10', until => '2025-06-01'), 0::bigint, 'by month and rep with since and until: equal');
 SELECT is(pulse_diff('quarter', 'rep', until => '2025-04-01'), 0::bigint, 'by quarter and rep with until: equal');
+SELECT is((SELECT count(*) FROM heartbeat.pulse('deals', as_of => NULL, segment => 'rep')), 0::bigint,
+          'as_of NULL: no rows, as from the scans');
+SELECT throws_ok($$SELECT * FROM heartbeat.pulse('deals', as_of => 'infinity', segment => 'rep')$$, '22023',
+                 'as_of must be a finite date or timestamp', 'as_of infinity: the scans'' ERROR');
 -- ... and it did read them: a stray row in the tracked table shows in pulse()
 -- when the zone matches, not under another TimeZone or with other columns.
 SAVEPOINT stray;
