@@ -18,15 +18,19 @@ cat results/pg_prove.log
 dropdb heartbeat_tap
 # Shell-level TAP tests (pg_dump / pg_restore), with prove.
 shell=0
-prove --exec bash test/*.sh > results/prove_shell.log 2>&1 || shell=$?
+prove --failures --exec bash test/*.sh > results/prove_shell.log 2>&1 || shell=$?
 cat results/prove_shell.log
+report() {
+    if grep -q '^Test Summary Report' "$1"; then sed -n '/^Test Summary Report/,$p' "$1"; else tail -n 3 "$1"; fi
+}
 {
     echo "== pg_regress =="
     grep -E '^[ #]*(All [0-9]+ tests passed|[0-9]+ of [0-9]+ tests (failed|passed))' results/installcheck.log \
         || echo "pg_regress did not finish (exit $regress)"
+    # The report names each failing file and test; without one, the totals.
     echo "== prove (shell tests) =="
-    tail -n 3 results/prove_shell.log
+    report results/prove_shell.log
     echo "== pg_prove =="
-    tail -n 3 results/pg_prove.log
+    report results/pg_prove.log
 } > results/summary.txt
 [ "$regress" = 0 ] && [ "$prove" = 0 ] && [ "$shell" = 0 ]
