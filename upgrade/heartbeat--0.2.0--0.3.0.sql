@@ -1198,7 +1198,7 @@ BEGIN
     tracked := format('%I.%I', rel.nspname, tname);
     EXECUTE format($q$CREATE TABLE %s (
         id int8 GENERATED ALWAYS AS IDENTITY,
-        kind text NOT NULL CHECK (kind IN ('summary', 'deal', 'dirty', 'truncate')),
+        kind text NOT NULL CHECK (kind IN ('summary', 'week', 'month', 'quarter', 'year', 'deal', 'dirty', 'truncate')),
         day date, segment text, opened int8, open_at timestamptz[], open_cycle @extschema@.cycle_summary,
         closed int8, won int8, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
         cycle @extschema@.cycle_summary, retention_day @extschema@.retention_summary,
@@ -1206,7 +1206,12 @@ BEGIN
         retention_quarter @extschema@.retention_summary, retention_year @extschema@.retention_summary,
         latest timestamptz, o timestamptz, c timestamptz, w boolean, a numeric, cu %s)$q$,
         tracked, @extschema@.track_customer_type(deals, args));
+    -- Readers find the last truncate, the changes since the last compact()
+    -- and the stored rows of one kind through these (writers of deals and
+    -- dirty keys add to the second only).
     EXECUTE format('CREATE INDEX ON %s (id) WHERE kind = ''truncate''', tracked);
+    EXECUTE format('CREATE INDEX ON %s (id) WHERE kind IN (''deal'', ''dirty'')', tracked);
+    EXECUTE format('CREATE INDEX ON %s (kind, day) WHERE kind IN (''summary'', ''week'', ''month'', ''quarter'', ''year'')', tracked);
     EXECUTE format('COMMENT ON TABLE %s IS %L', tracked,
                    format('heartbeat summaries of %s per day, kept by heartbeat.track(): read them with heartbeat.tracked_days()', deals));
     cols := (SELECT string_agg(quote_literal(a), ', ') FROM unnest(args) a);
@@ -1241,6 +1246,8 @@ BEGIN
                     SELECT ''summary'', x.* FROM (%s) x', tracked,
                    @extschema@.track_stored(@extschema@.track_parts(deals, args, deals::text)))
         USING zone;
+    -- And the rows per week, month, quarter and year.
+    PERFORM @extschema@.compact(deals);
     RETURN tracked::regclass;
 END $$;
 
@@ -1275,7 +1282,7 @@ SELECT format($q$live AS (SELECT * FROM %1$s r
                              bool_or(x.dirty) OR coalesce(max(x.latest) > %3$s, false) AS dirty,
                              pg_catalog.count(*) = 1 AND bool_and(x.summary) AS single
                         FROM (SELECT l.day, l.segment, l.kind = 'dirty' AS dirty, l.kind = 'summary' AS summary, l.latest
-                                FROM live l WHERE l.kind <> 'deal'
+                                FROM live l WHERE l.kind IN ('summary', 'dirty')
                               UNION ALL
                               SELECT d.day, d.segment, false, false, d.latest FROM dp d) x
                        GROUP BY x.day, x.segment)$q$,
@@ -1284,12 +1291,14 @@ SELECT format($q$live AS (SELECT * FROM %1$s r
 $$;
 
 -- The figures of tracked_days() (period 'day') or of tracked_periods()
--- (period: the granularity), in one query: per period, a key's single
--- summary row (as compact() leaves most) goes as it is into its period's
--- GROUP BY; a key of several rows, or a dirty one (read from the source), is
--- first rolled up per day.  (Every row straight into the period's GROUP BY
--- measured no faster: the rollups of the sketches and the pass over the keys
--- dominate either way.)
+-- (period: the granularity), in one query.  The stored rows of the period
+-- (per day: the 'summary' rows; else the granularity's rows that compact()
+-- writes) are read as they are (base), open deals censored at as_of, unless
+-- a change since (a deal or a dirty key) falls in the period or a time in it
+-- is later than as_of.  Those periods (need) are computed per day from
+-- their days' summary rows and the changes (a dirty day from the source),
+-- then rolled up into periods.  Reading a clean table is so one pass over
+-- its period rows; a change costs its periods' days.
 CREATE FUNCTION track_rows(deals regclass, as_of timestamptz, granularity text, period text)
     RETURNS TABLE (day date, segment text, opened bigint, opened_cycle @extschema@.cycle_summary,
         closed bigint, won bigint, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
@@ -1297,7 +1306,10 @@ CREATE FUNCTION track_rows(deals regclass, as_of timestamptz, granularity text, 
     LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     args text[] := @extschema@.track_mapping(deals);
-    keys text := @extschema@.track_keys(format('%I.%I', args[1], args[2]), args[9], '$2');
+    tracked text := format('%I.%I', args[1], args[2]);
+    keys text := @extschema@.track_keys('rel', args[9], '$2');
+    pre text;
+    g text;
     ddays date[];
     dsegs text[];
     lo date;
@@ -1316,8 +1328,41 @@ BEGIN
     END IF;
     granularity := lower(granularity);
     per_day := period = 'day';
+    g := CASE WHEN per_day THEN 'day' ELSE granularity END;
+    -- tr: the last truncate; ch: the changes after it and the last compact();
+    -- touched: their periods; stale: stored periods with a time after as_of;
+    -- need: the periods computed per day; rel: the rows of their days (the
+    -- relation track_keys() reads).  The other stored rows are read as they
+    -- are, below.
+    pre := format($q$tr AS (SELECT coalesce(max(t.id), 0) AS id FROM %1$s t WHERE t.kind = 'truncate'),
+             ch AS MATERIALIZED (SELECT r.* FROM %1$s r WHERE r.kind IN ('deal', 'dirty') AND r.id > (SELECT tr.id FROM tr)),
+             touched AS (SELECT DISTINCT pg_catalog.date_trunc(%3$L, x.day::timestamp)::date AS p, coalesce('v' || x.segment, 'n') AS sk
+                           FROM (SELECT c.day, c.segment FROM ch c WHERE c.kind = 'dirty'
+                                 UNION ALL
+                                 SELECT d.day, d.segment FROM (%4$s) d) x),
+             stale AS (SELECT r.day AS p, coalesce('v' || r.segment, 'n') AS sk FROM %1$s r
+                        WHERE r.kind = %2$L AND r.id > (SELECT tr.id FROM tr) AND r.latest > $2),
+             need AS MATERIALIZED (SELECT t.p, t.sk FROM touched t UNION SELECT s.p, s.sk FROM stale s),
+             rel AS (SELECT c.id, c.kind, c.day, c.segment, c.opened, c.open_at, c.open_cycle, c.closed, c.won, c.conversion,
+                            c.ticket, c.cycle, c.retention_day, c.retention_week, c.retention_month, c.retention_quarter,
+                            c.retention_year, c.latest, c.o, c.c, c.w, c.a, c.cu
+                       FROM ch c
+                     UNION ALL
+                     SELECT r.id, r.kind, r.day, r.segment, r.opened, r.open_at, r.open_cycle, r.closed, r.won, r.conversion,
+                            r.ticket, r.cycle, r.retention_day, r.retention_week, r.retention_month, r.retention_quarter,
+                            r.retention_year, r.latest, r.o, r.c, r.w, r.a, r.cu
+                       FROM %1$s r
+                      WHERE r.kind = 'summary' AND r.id > (SELECT tr.id FROM tr)
+                        AND r.day >= (SELECT min(n.p) FROM need n)
+                        AND r.day < ((SELECT max(n.p) FROM need n) + %5$L::interval)::date
+                        AND EXISTS (SELECT FROM need n WHERE n.p = pg_catalog.date_trunc(%3$L, r.day::timestamp)::date
+                                                         AND n.sk = coalesce('v' || r.segment, 'n')))$q$,
+        tracked, CASE WHEN per_day THEN 'summary' ELSE g END, g,
+        @extschema@.track_split('(SELECT c.o, c.c, c.w, c.a, c.cu, c.segment FROM ch c WHERE c.kind = ''deal'')', args[9]),
+        CASE g WHEN 'quarter' THEN '3 months' ELSE '1 ' || g END);
     -- The dirty keys, read first: a STABLE function sees one snapshot throughout.
-    EXECUTE format('WITH %s SELECT array_agg(k.day), array_agg(k.segment), min(k.day), max(k.day) FROM keys k WHERE k.dirty', keys)
+    EXECUTE format('WITH %s, %s SELECT array_agg(k.day), array_agg(k.segment), min(k.day), max(k.day) FROM keys k WHERE k.dirty',
+                   pre, keys)
         INTO ddays, dsegs, lo, hi USING args[9], as_of;
     -- Dirty keys: from the source, as of as_of (per day; per period, their
     -- days go into their periods' GROUP BY with the clean ones).
@@ -1328,13 +1373,11 @@ BEGIN
             @extschema@.track_parts(deals, args, deals::text, '$6', '$7')));
         dirty := ' UNION ALL ' || dirty;
     END IF;
-    -- Clean keys: their summary rows and deal rows rolled up, open deals
-    -- censored at as_of; a key of a single summary row read as it is (a
-    -- missing summary is the empty one, as rollup() of none gives).
-    q := format($q$WITH %s,
-             clean AS (SELECT l.* FROM live l JOIN keys k ON k.day = l.day AND k.sk = coalesce('v' || l.segment, 'n')
-                        WHERE NOT k.dirty AND NOT k.single AND l.kind = 'summary')
-        SELECT r.day, r.segment, r.opened,
+    -- The days of the periods in need: their summary rows and deal rows
+    -- rolled up, open deals censored at as_of; a key of a single summary
+    -- row read as it is (a missing summary is the empty one, as rollup() of
+    -- none gives).
+    q := format($q$SELECT r.day, r.segment, r.opened,
                (SELECT @extschema@.rollup(v.s) FROM (SELECT r.open_cycle UNION ALL
                         SELECT @extschema@.cycle_agg(u.o, NULL::timestamptz, $2) FROM unnest(r.open_at) u(o)) v(s)) AS oc,
                r.closed, r.won, r.conversion,
@@ -1360,11 +1403,10 @@ BEGIN
                 UNION ALL
                 %s) x
          GROUP BY x.day, x.segment%s$q$,
-        keys, @extschema@.track_read('SELECT d.* FROM dp d JOIN keys k ON k.day = d.day AND k.sk = coalesce(''v'' || d.segment, ''n'')
+        @extschema@.track_read('SELECT d.* FROM dp d JOIN keys k ON k.day = d.day AND k.sk = coalesce(''v'' || d.segment, ''n'')
                                        WHERE NOT k.dirty'),
         dirty);
-    -- Per period: the days' rows (most of them a key's single summary row,
-    -- as compact() leaves them, read as it is) rolled up into their periods.
+    -- Per period: those days rolled up into their periods.
     IF NOT per_day THEN
         q := format($q$SELECT pg_catalog.date_trunc(%L, z.day::timestamp)::date AS day, z.segment, sum(z.opened)::int8 AS opened,
                            @extschema@.rollup(z.oc) AS oc, sum(z.closed)::int8 AS closed, sum(z.won)::int8 AS won,
@@ -1372,6 +1414,27 @@ BEGIN
                            @extschema@.rollup(z.cycle) AS cycle, @extschema@.rollup(z.retention) AS retention
                       FROM (%s) z GROUP BY 1, z.segment$q$, granularity, q);
     END IF;
+    -- And the stored rows read as they are, their open deals censored at as_of.
+    q := format($q$WITH %s, %s,
+             clean AS (SELECT l.* FROM live l JOIN keys k ON k.day = l.day AND k.sk = coalesce('v' || l.segment, 'n')
+                        WHERE NOT k.dirty AND NOT k.single AND l.kind = 'summary')
+        %s
+        UNION ALL
+        SELECT b.day, b.segment, b.opened,
+               CASE WHEN b.open_at IS NULL THEN coalesce(b.open_cycle, (SELECT @extschema@.rollup(NULL::@extschema@.cycle_summary)))
+                    WHEN b.open_cycle IS NULL THEN (SELECT @extschema@.cycle_agg(u.o, NULL::timestamptz, $2) FROM unnest(b.open_at) u(o))
+                    ELSE @extschema@.cycle_combine(b.open_cycle, (SELECT @extschema@.cycle_agg(u.o, NULL::timestamptz, $2)
+                                                                    FROM unnest(b.open_at) u(o))) END,
+               b.closed, b.won, b.conversion,
+               coalesce(b.ticket, (SELECT @extschema@.rollup(NULL::@extschema@.ticket_summary))), b.cycle,
+               coalesce(CASE $3 WHEN 'day' THEN b.retention_day WHEN 'week' THEN b.retention_week
+                                WHEN 'month' THEN b.retention_month WHEN 'quarter' THEN b.retention_quarter
+                                ELSE b.retention_year END,
+                        (SELECT @extschema@.rollup(NULL::@extschema@.retention_summary)))
+          FROM %s b
+         WHERE b.kind = %L AND b.id > (SELECT tr.id FROM tr) AND coalesce(b.latest <= $2, true)
+           AND NOT EXISTS (SELECT FROM touched t WHERE t.p = b.day AND t.sk = coalesce('v' || b.segment, 'n'))$q$,
+        pre, keys, q, tracked, CASE WHEN per_day THEN 'summary' ELSE g END);
     -- A part without deals has no summaries, as in a fresh GROUP BY.
     RETURN QUERY EXECUTE format($q$SELECT y.day, y.segment, y.opened, CASE WHEN y.opened > 0 THEN y.oc END, y.closed, y.won,
                CASE WHEN y.closed > 0 THEN y.conversion END, CASE WHEN y.closed > 0 THEN y.ticket END,
@@ -1398,9 +1461,10 @@ CREATE FUNCTION tracked_periods(deals regclass, granularity text DEFAULT 'month'
 SELECT * FROM @extschema@.track_rows(deals, as_of, granularity, granularity)
 $$;
 
--- Folds each key's rows (summaries and deals) into one summary row and
--- recomputes the dirty keys from the source, in one statement (one
--- snapshot).  Returns the rows left.
+-- Folds each key's rows (summaries and deals) into one summary row,
+-- recomputes the dirty keys from the source, and writes each week's,
+-- month's, quarter's and year's row (per segment) from those days, in one
+-- statement (one snapshot).  Returns the (day, segment) rows left.
 CREATE FUNCTION compact(deals regclass) RETURNS bigint
     LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
@@ -1424,9 +1488,9 @@ BEGIN
                           FROM keys k WHERE k.dirty),
              fresh AS (%5$s),
              opens AS (SELECT r.day, r.segment, coalesce('v' || r.segment, 'n') AS sk, array_agg(u.o) AS open_at
-                         FROM clean r, unnest(r.open_at) u(o) GROUP BY r.day, r.segment)
-        INSERT INTO %1$s (kind, %3$s)
-        SELECT 'summary', f.day, f.segment, f.opened, o.open_at, f.open_cycle, f.closed, f.won, f.conversion, f.ticket, f.cycle,
+                         FROM clean r, unnest(r.open_at) u(o) GROUP BY r.day, r.segment),
+             days AS MATERIALIZED (
+        SELECT f.day, f.segment, f.opened, o.open_at, f.open_cycle, f.closed, f.won, f.conversion, f.ticket, f.cycle,
                f.retention_day, f.retention_week, f.retention_month, f.retention_quarter, f.retention_year, f.latest
           FROM (SELECT c.day, c.segment, coalesce('v' || c.segment, 'n') AS sk, sum(c.opened)::int8 AS opened,
                        @extschema@.rollup(c.open_cycle) AS open_cycle, sum(c.closed)::int8 AS closed, sum(c.won)::int8 AS won,
@@ -1438,15 +1502,37 @@ BEGIN
                   FROM clean c GROUP BY c.day, c.segment) f
           LEFT JOIN opens o ON o.day = f.day AND o.sk = f.sk
         UNION ALL
-        SELECT 'summary', x.* FROM fresh x
-          JOIN keys k ON k.dirty AND k.day = x.day AND k.sk = coalesce('v' || x.segment, 'n')$q$,
+        SELECT x.* FROM fresh x
+          JOIN keys k ON k.dirty AND k.day = x.day AND k.sk = coalesce('v' || x.segment, 'n')),
+             -- The rows per week, month, quarter and year (day: the period's
+             -- first day): each a rollup of its days, with the retention of
+             -- its own granularity only.
+             per AS (SELECT g.k, pg_catalog.date_trunc(g.k, d.day::timestamp)::date AS day, d.segment,
+                            coalesce('v' || d.segment, 'n') AS sk, d.opened, d.open_at, d.open_cycle, d.closed, d.won,
+                            d.conversion, d.ticket, d.cycle,
+                            CASE g.k WHEN 'week' THEN d.retention_week WHEN 'month' THEN d.retention_month
+                                     WHEN 'quarter' THEN d.retention_quarter ELSE d.retention_year END AS retention, d.latest
+                       FROM days d, (VALUES ('week'), ('month'), ('quarter'), ('year')) g(k)),
+             popens AS (SELECT p.k, p.day, p.sk, array_agg(u.o) AS open_at FROM per p, unnest(p.open_at) u(o) GROUP BY 1, 2, 3)
+        INSERT INTO %1$s (kind, %3$s)
+        SELECT 'summary', d.* FROM days d
+        UNION ALL
+        SELECT y.k, y.day, y.segment, y.opened, o.open_at, y.open_cycle, y.closed, y.won, y.conversion, y.ticket, y.cycle, NULL,
+               CASE y.k WHEN 'week' THEN y.retention END, CASE y.k WHEN 'month' THEN y.retention END,
+               CASE y.k WHEN 'quarter' THEN y.retention END, CASE y.k WHEN 'year' THEN y.retention END, y.latest
+          FROM (SELECT p.k, p.day, p.segment, p.sk, sum(p.opened)::int8 AS opened, @extschema@.rollup(p.open_cycle) AS open_cycle,
+                       sum(p.closed)::int8 AS closed, sum(p.won)::int8 AS won, @extschema@.rollup(p.conversion) AS conversion,
+                       @extschema@.rollup(p.ticket) AS ticket, @extschema@.rollup(p.cycle) AS cycle,
+                       @extschema@.rollup(p.retention) AS retention, max(p.latest) AS latest
+                  FROM per p GROUP BY p.k, p.day, p.segment, p.sk) y
+          LEFT JOIN popens o ON o.k = y.k AND o.day = y.day AND o.sk = y.sk$q$,
         tracked, @extschema@.track_keys('gone', args[9]), cols,
         @extschema@.track_stored('SELECT d.* FROM dp d JOIN keys k ON k.day = d.day AND k.sk = coalesce(''v'' || d.segment, ''n'')
                                     WHERE NOT k.dirty'),
         @extschema@.track_stored(@extschema@.track_parts(deals, args, deals::text,
                                                          '(SELECT b.lo FROM bounds b)', '(SELECT b.hi FROM bounds b)')))
         USING args[9];
-    EXECUTE format('SELECT count(*) FROM %s', tracked) INTO n;
+    EXECUTE format('SELECT count(*) FROM %s WHERE kind = ''summary''', tracked) INTO n;
     RETURN n;
 END $$;
 
