@@ -335,6 +335,7 @@ BEGIN
     EXECUTE format('CREATE INDEX ON %s (id) WHERE kind = ''truncate''', tracked);
     EXECUTE format('CREATE INDEX ON %s (id) WHERE kind IN (''deal'', ''dirty'')', tracked);
     EXECUTE format('CREATE INDEX ON %s (kind, day) WHERE kind IN (''summary'', ''week'', ''month'', ''quarter'', ''year'')', tracked);
+    EXECUTE format('CREATE INDEX ON %s (kind, latest) WHERE kind IN (''summary'', ''week'', ''month'', ''quarter'', ''year'')', tracked);
     EXECUTE format('COMMENT ON TABLE %s IS %L', tracked,
                    format('heartbeat summaries of %s per day, kept by heartbeat.track(): read them with heartbeat.tracked_days()', deals));
     cols := (SELECT string_agg(quote_literal(a), ', ') FROM unnest(args) a);

@@ -7,7 +7,7 @@
 \ir lib/begin.psql
 -- The writers' TimeZone must not matter: the days are cut in the tracked zone.
 SET LOCAL TimeZone = 'Asia/Kolkata';
-SELECT plan(69);
+SELECT plan(79);
 
 CREATE TABLE deals (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
                     amount numeric, customer_id int);
@@ -159,6 +159,30 @@ SELECT is(heartbeat.compact('deals'), (SELECT count(*) FROM heartbeat.tracked_da
 SELECT is(text_diff('2026-01-01'), 0::bigint, 'after compact(): equal as text');
 SELECT is(period_diff('2026-01-01', 'quarter'), 0::bigint, 'after compact(): tracked_periods() by quarter equal as text');
 SELECT is(period_diff('2025-02-20 12:00:00+00', 'day'), 0::bigint, 'tracked_periods() by day, as of a time inside the data: equal as text');
+-- compact() also stores a row per week, month, quarter and year; a reader
+-- takes it as it is, unless a change or a time after as_of falls in it.
+SELECT is((SELECT string_agg(kind || ' ' || n, ', ' ORDER BY kind)
+             FROM (SELECT kind, count(*) AS n FROM deals_heartbeat WHERE kind IN ('week', 'month', 'quarter', 'year') GROUP BY kind) x),
+          (SELECT string_agg(g || ' ' || n, ', ' ORDER BY g)
+             FROM (SELECT g, count(DISTINCT (date_trunc(g, d), segment)) AS n
+                     FROM deals_heartbeat, unnest('{week,month,quarter,year}'::text[]) g, LATERAL (SELECT day AS d) x
+                    WHERE kind = 'summary' GROUP BY g) y),
+          'compact() stores one row per week, month, quarter and year and segment of its days');
+SAVEPOINT stored;
+UPDATE deals_heartbeat SET won = won + 1000 WHERE kind = 'month' AND day = '2025-03-01' AND segment = 'north';
+SELECT is(period_diff('2026-01-01'), 2::bigint, 'a month''s stored row is read as it is (a changed one shows)');
+SELECT is(text_diff('2026-01-01'), 0::bigint, 'but not per day');
+INSERT INTO deals VALUES (6000, 'north', '2025-03-10 10:00+00', '2025-03-11 10:00+00', true, 3, 3);
+SELECT is(period_diff('2026-01-01'), 0::bigint, 'a deal inserted in that month: the month is computed from its days');
+ROLLBACK TO SAVEPOINT stored;
+SAVEPOINT stored;
+UPDATE deals_heartbeat SET won = won + 1000 WHERE kind = 'month' AND day = '2025-03-01' AND segment = 'north';
+SELECT is(period_diff('2025-03-20'), 0::bigint, 'as of a time inside that month: computed from its days (and the source)');
+UPDATE deals SET amount = amount + 1 WHERE id IN (SELECT id FROM deals WHERE won AND rep = 'north'
+                                                   AND closed_at >= '2025-03-01' AND closed_at < '2025-04-01' LIMIT 1);
+SELECT is(period_diff('2026-01-01'), 0::bigint, 'an update dirtying a day of that month: computed from its days');
+SELECT is(period_diff('2026-01-01', 'week'), 0::bigint, 'and by week');
+ROLLBACK TO SAVEPOINT stored;
 
 TRUNCATE deals;
 INSERT INTO deals SELECT * FROM random_deals(100000, 100);
@@ -190,6 +214,8 @@ SELECT is(pulse_diff('day', 'rep'), 0::bigint, 'by day and rep: equal');
 SELECT is(pulse_diff('week', 'rep', since => '2025-02-01'), 0::bigint, 'by week and rep with since: equal');
 SELECT is(pulse_diff('month', 'rep', since => '2025-02-10', until => '2025-06-01'), 0::bigint, 'by month and rep with since and until: equal');
 SELECT is(pulse_diff('quarter', 'rep', until => '2025-04-01'), 0::bigint, 'by quarter and rep with until: equal');
+SELECT is(pulse_diff('month'), 0::bigint, 'pulse() without a segment rolls the tracked reps up: by month, equal');
+SELECT is(pulse_diff('day', since => '2025-03-01'), 0::bigint, 'by day with since: equal');
 SELECT is((SELECT count(*) FROM heartbeat.pulse('deals', as_of => NULL, segment => 'rep')), 0::bigint,
           'as_of NULL: no rows, as from the scans');
 SELECT throws_ok($$SELECT * FROM heartbeat.pulse('deals', as_of => 'infinity', segment => 'rep')$$, '22023',
@@ -199,7 +225,8 @@ SELECT throws_ok($$SELECT * FROM heartbeat.pulse('deals', as_of => 'infinity', s
 SAVEPOINT stray;
 INSERT INTO deals_heartbeat (kind, o, c, w, a, cu, segment) VALUES ('deal', '2025-03-03', '2025-03-05', true, 7, 1, 'north');
 SELECT cmp_ok(pulse_diff('month', 'rep'), '>', 0::bigint, 'pulse() reads the tracked rows when the mapping and the zone match');
-SELECT is(pulse_diff('month'), 0::bigint, 'not for another segment (none)');
+SELECT cmp_ok(pulse_diff('month'), '>', 0::bigint, 'and without a segment (the reps rolled up)');
+SELECT is(pulse_diff('month', 'customer_id'), 0::bigint, 'not for another segment');
 SET LOCAL TimeZone = 'Asia/Kolkata';
 SELECT is(pulse_diff('month', 'rep'), 0::bigint, 'nor under another TimeZone');
 ROLLBACK TO SAVEPOINT stray;
