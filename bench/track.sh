@@ -111,34 +111,37 @@ for r in $(seq 1 "$RUNS"); do
 done
 report "per day and rep: fresh aggregation vs tracked_days() (ms)" "$(median < "$tmp/read_plain")" "$(median < "$tmp/read_tracked")"
 
-# Reads per pulse() period and rep, as of 2026-11-30 (compacted, then with
-# 1% of the deals updated so that many days are dirty): pulse()'s own scans
-# of the untracked copy (the whole report), tracked_days() rolled up per
-# period in SQL, and tracked_periods(); each set in turn, alternating.
-per_days() {  # per_days G: tracked_days() rolled up per period of G
-    echo "WITH x AS MATERIALIZED (SELECT date_trunc('$1', day)::date, segment, sum(opened), heartbeat.rollup(opened_cycle),
-            sum(closed), sum(won), heartbeat.rollup(conversion), heartbeat.rollup(ticket), heartbeat.rollup(cycle),
-            heartbeat.rollup(retention) FROM heartbeat.tracked_days('deals', '2026-11-30', '$1') GROUP BY 1, 2)
-          SELECT count(*) FROM x"
-}
+# pulse() as of 2026-11-30, by month and by day, per rep and for the whole
+# table (a table tracked per rep serves both), on the untracked copy and on
+# the tracked table, alternating: compacted; then with 1,000 new deals since
+# (today's, as between two compactions); then with 1% of the deals updated
+# (dirty days all over the history: the worst case before a compact()).
 reads() {  # reads LABEL
     for g in month day; do
-        for r in $(seq 1 "$RUNS"); do
-            ms -c "SELECT count(*) FROM heartbeat.pulse('deals_plain', '$g', as_of => '2026-11-30', segment => 'rep')" >> "$tmp/p_$1_$g"
-            ms -c "$(per_days "$g")" >> "$tmp/d_$1_$g"
-            ms -c "SELECT count(*) FROM heartbeat.tracked_periods('deals', '$g', '2026-11-30')" >> "$tmp/t_$1_$g"
-            ms -c "SELECT count(*) FROM heartbeat.pulse('deals', '$g', as_of => '2026-11-30', segment => 'rep')" >> "$tmp/q_$1_$g"
+        for seg in rep whole; do
+            if [ "$seg" = rep ]; then arg=", segment => 'rep'"; else arg=; fi
+            for r in $(seq 1 "$RUNS"); do
+                ms -c "SELECT count(*) FROM heartbeat.pulse('deals_plain', '$g', as_of => '2026-11-30'$arg)" >> "$tmp/p_$1_$g$seg"
+                ms -c "SELECT count(*) FROM heartbeat.pulse('deals', '$g', as_of => '2026-11-30'$arg)" >> "$tmp/q_$1_$g$seg"
+            done
+            printf '| %s, %s, %s | %s | %s | %s |\n' "$g" "$([ "$seg" = rep ] && echo "per rep" || echo "whole table")" "$1" \
+                "$(median < "$tmp/p_$1_$g$seg")" "$(median < "$tmp/q_$1_$g$seg")" \
+                "$(awk -v a="$(median < "$tmp/p_$1_$g$seg")" -v b="$(median < "$tmp/q_$1_$g$seg")" 'BEGIN {printf "%.1f", a / b}')"
         done
-        printf '| %s, %s | %s | %s | %s | %s | %s |\n' "$g" "$1" "$(median < "$tmp/p_$1_$g")" "$(median < "$tmp/d_$1_$g")" \
-            "$(median < "$tmp/t_$1_$g")" "$(median < "$tmp/q_$1_$g")" \
-            "$(awk -v a="$(median < "$tmp/p_$1_$g")" -v b="$(median < "$tmp/q_$1_$g")" 'BEGIN {printf "%.1f", a / b}')"
     done
 }
 echo
-echo "| per period and rep, as of 2026-11-30 | pulse() untracked (ms) | tracked_days() per period (ms) | tracked_periods() (ms) | pulse() tracked (ms) | speed-up of pulse() |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| pulse(), as of 2026-11-30 | untracked (ms) | tracked (ms) | speed-up |"
+echo "|---|---:|---:|---:|"
 "${PSQL[@]}" -c "SELECT heartbeat.compact('deals')" -c "VACUUM ANALYZE deals_heartbeat" >/dev/null
 reads compacted
-"${PSQL[@]}" -c "UPDATE deals SET amount = amount + 1 WHERE won AND id % 100 = 0" -c "VACUUM ANALYZE deals_heartbeat" >/dev/null
+new="INSERT INTO %s (id, rep, team, customer_id, opened_at, closed_at, amount, won) SELECT id + 3000000000, rep, team, customer_id, timestamptz '2026-11-29 12:00+00' + (id % 600) * interval '1 minute',
+            CASE WHEN id % 3 = 0 THEN timestamptz '2026-11-29 23:00+00' END, amount, CASE WHEN id % 3 = 0 THEN won END
+       FROM deals_new WHERE id <= 1000001000"
+"${PSQL[@]}" -c "$(printf "$new" deals_plain)" -c "$(printf "$new" deals)" -c "VACUUM ANALYZE deals_heartbeat" >/dev/null
+reads "1,000 new deals since"
+"${PSQL[@]}" -c "DELETE FROM deals_plain WHERE id > 3000000000" -c "DELETE FROM deals WHERE id > 3000000000" \
+    -c "SELECT heartbeat.compact('deals')" -c "UPDATE deals SET amount = amount + 1 WHERE won AND id % 100 = 0" \
+    -c "UPDATE deals_plain SET amount = amount + 1 WHERE won AND id % 100 = 0" -c "VACUUM ANALYZE deals_heartbeat" >/dev/null
 echo "dirty keys: $("${PSQL[@]}" -c "SELECT count(DISTINCT (day, segment)) FROM deals_heartbeat WHERE kind = 'dirty'")" >&2
 reads "1% updated"

@@ -3,10 +3,13 @@
 # pg_restore.  Six sessions write at once for a bounded number of
 # transactions — single-row inserts into the same hot day, batches, updates
 # and deletes of their own rows (so that no two sessions lock the same deal),
-# rolled-back transactions and savepoints — while a seventh runs compact()
-# in a loop.  No session may fail (a deadlock is an ERROR), and the tracked
-# summaries must then equal a fresh aggregation, byte for byte; after a dump
-# and restore too, and the restored table keeps being tracked.
+# rolled-back transactions and savepoints — while a seventh loads by COPY
+# (some loads rolled back) and truncates the table (once rolled back, once
+# for good) and an eighth runs compact() in a loop.  No session may fail (a
+# deadlock is an ERROR), and the tracked summaries must then equal a fresh
+# aggregation, byte for byte, and pulse() an untracked copy's; after a last
+# compact(), and after a dump and restore too, and the restored table keeps
+# being tracked.
 # Runs inside the test cluster (scripts/run-tests.sh, via prove).
 set -euo pipefail
 cd "$(dirname "$0")"
@@ -18,7 +21,7 @@ PSQL=(psql -X -q -At -v ON_ERROR_STOP=1)
 writers=6
 rounds=${HB_TRACK_ROUNDS:-150}
 
-echo "1..7"
+echo "1..8"
 createdb "$db"
 "${PSQL[@]}" -d "$db" <<'SQL'
 CREATE EXTENSION heartbeat;
@@ -58,15 +61,39 @@ done
 {
     for r in $(seq 1 $((rounds / 4))); do echo "SELECT heartbeat.compact('deals');"; echo "SELECT pg_sleep(0.05);"; done
 } > "$tmp/compactor.sql"
+# A session that loads by COPY (one load in three rolled back), and
+# truncates the table twice: once rolled back, once for good, loading the
+# first 2,000 deals back in the same transaction.
+{
+    echo "SET TimeZone = 'UTC';"
+    for r in $(seq 1 $((rounds / 3))); do
+        base=$((9000000 + r * 10))
+        [ $((r % 3)) = 0 ] && echo "BEGIN;"
+        echo "COPY deals FROM STDIN;"
+        for i in 1 2 3 4; do
+            printf '%s\t%s\t2026-04-0%s 0%s:00+00\t%s\t%s\t%s.5\t%s\n' $((base + i)) "$([ $i = 4 ] && echo '\N' || echo south)" \
+                $((i % 3 + 1)) $i "$([ $i -lt 3 ] && echo "2026-04-0$((i + 3)) 10:00+00" || echo '\N')" \
+                "$([ $i -lt 3 ] && echo "$([ $i = 1 ] && echo t || echo f)" || echo '\N')" $((r * i)) $((r % 20))
+        done
+        echo '\.'
+        [ $((r % 3)) = 0 ] && echo "ROLLBACK;"
+        if [ "$r" = $((rounds / 12)) ]; then echo "BEGIN; TRUNCATE deals; ROLLBACK;"; fi
+        if [ "$r" = $((rounds / 6)) ]; then
+            echo "BEGIN; CREATE TEMP TABLE keep AS SELECT * FROM deals WHERE id <= 2000; TRUNCATE deals;"
+            echo "INSERT INTO deals SELECT * FROM keep; DROP TABLE keep; COMMIT;"
+        fi
+    done
+} > "$tmp/copier.sql"
 
 pids=()
 for k in $(seq 1 $writers); do
     timeout 300 "${PSQL[@]}" -d "$db" -f "$tmp/writer$k.sql" > "$tmp/writer$k.out" 2>&1 & pids+=($!)
 done
 timeout 300 "${PSQL[@]}" -d "$db" -f "$tmp/compactor.sql" > "$tmp/compactor.out" 2>&1 & pids+=($!)
+timeout 300 "${PSQL[@]}" -d "$db" -f "$tmp/copier.sql" > "$tmp/copier.out" 2>&1 & pids+=($!)
 failed=0
 for p in "${pids[@]}"; do wait "$p" || failed=$((failed + 1)); done
-if [ "$failed" = 0 ]; then echo "ok 1 - $writers writers ($rounds rounds each, one hot day) and a compactor finish without an error"
+if [ "$failed" = 0 ]; then echo "ok 1 - $writers writers ($rounds rounds each, one hot day), a COPY and TRUNCATE session and a compactor finish without an error"
 else echo "not ok 1 - $failed sessions failed"; cat "$tmp"/*.out | sed 's/^/# /' | head -20; fi
 
 inserted=$("${PSQL[@]}" -d "$db" -c "SELECT count(*) FROM deals WHERE id >= 1000000")
@@ -76,12 +103,32 @@ diffs() {
     "${PSQL[@]}" -d "$1" -c "BEGIN" -c "SET LOCAL TimeZone = 'UTC'" -c "SET LOCAL search_path = public, heartbeat" -f lib/track.sql \
         -c "SELECT text_diff('2026-12-01', 'month') + eq_diff('2026-04-02', 'day') + text_diff('2026-04-04', 'week')" -c "ROLLBACK"
 }
+# pulse() of the tracked table against an untracked copy of its rows, as text (by day and rep, and by month).
+pulse_diffs() {
+    "${PSQL[@]}" -d "$db" -c "SET TimeZone = 'UTC'" -c "SET client_min_messages = warning" -c "DROP TABLE IF EXISTS deals_copy" -c "CREATE TABLE deals_copy AS SELECT * FROM deals" -c "
+      SELECT count(*) FROM (
+        (SELECT p::text FROM heartbeat.pulse('deals', 'day', as_of => '2026-12-01', segment => 'rep') p
+         UNION ALL SELECT p::text FROM heartbeat.pulse('deals', as_of => '2026-12-01') p
+         EXCEPT ALL
+         (SELECT p::text FROM heartbeat.pulse('deals_copy', 'day', as_of => '2026-12-01', segment => 'rep') p
+          UNION ALL SELECT p::text FROM heartbeat.pulse('deals_copy', as_of => '2026-12-01') p))
+        UNION ALL
+        (SELECT p::text FROM heartbeat.pulse('deals_copy', 'day', as_of => '2026-12-01', segment => 'rep') p
+         UNION ALL SELECT p::text FROM heartbeat.pulse('deals_copy', as_of => '2026-12-01') p
+         EXCEPT ALL
+         (SELECT p::text FROM heartbeat.pulse('deals', 'day', as_of => '2026-12-01', segment => 'rep') p
+          UNION ALL SELECT p::text FROM heartbeat.pulse('deals', as_of => '2026-12-01') p))) x"
+}
 got=$(diffs "$db")
 [ "$got" = 0 ] && echo "ok 3 - after the concurrent writes the tracked days equal a fresh aggregation" \
                || echo "not ok 3 - $got rows differ"
+got=$(pulse_diffs)
+[ "$got" = 0 ] && echo "ok 4 - and pulse() (by day and rep, by month) equals an untracked copy's" \
+               || echo "not ok 4 - $got pulse() rows differ"
 "${PSQL[@]}" -d "$db" -c "SELECT heartbeat.compact('deals')" > /dev/null
-got=$(diffs "$db")
-[ "$got" = 0 ] && echo "ok 4 - and after a last compact()" || echo "not ok 4 - $got rows differ after compact()"
+got=$(diffs "$db")$(pulse_diffs)
+[ "$got" = 00 ] && echo "ok 5 - and both after a last compact()" || echo "not ok 5 - $got rows differ after compact()"
+"${PSQL[@]}" -d "$db" -c "DROP TABLE deals_copy" > /dev/null
 
 # Dump and restore: the mapping (the triggers) and the tracked rows come back.
 fingerprint() {
@@ -95,12 +142,12 @@ pg_dump -Fc -f "$tmp/dump" "$db"
 createdb "$dst"
 pg_restore -d "$dst" "$tmp/dump"
 after=$(fingerprint "$dst")
-[ -n "$before" ] && [ "$before" = "$after" ] && echo "ok 5 - pg_dump / pg_restore: the tracked days read back the same" \
-    || echo "not ok 5 - the tracked days changed in dump / restore"
+[ -n "$before" ] && [ "$before" = "$after" ] && echo "ok 6 - pg_dump / pg_restore: the tracked days read back the same" \
+    || echo "not ok 6 - the tracked days changed in dump / restore"
 mapping=$("${PSQL[@]}" -d "$dst" -c "SELECT concat_ws('|', deals, tracked_table, segment, zone) FROM heartbeat.tracked")
-[ "$mapping" = "deals|deals_heartbeat|rep|UTC" ] && echo "ok 6 - the restored database lists the tracked table" \
-    || echo "not ok 6 - heartbeat.tracked after restore: $mapping"
+[ "$mapping" = "deals|deals_heartbeat|rep|UTC" ] && echo "ok 7 - the restored database lists the tracked table" \
+    || echo "not ok 7 - heartbeat.tracked after restore: $mapping"
 "${PSQL[@]}" -d "$dst" -c "INSERT INTO deals VALUES (9000002, 'north', '2026-04-01', '2026-04-02', true, 5, 2)" \
     -c "DELETE FROM deals WHERE id = 8"
 got=$(diffs "$dst")
-[ "$got" = 0 ] && echo "ok 7 - and writes after the restore are tracked exactly" || echo "not ok 7 - $got rows differ after restore"
+[ "$got" = 0 ] && echo "ok 8 - and writes after the restore are tracked exactly" || echo "not ok 8 - $got rows differ after restore"

@@ -46,7 +46,7 @@ SELECT throws_ok($$SELECT heartbeat.track('deals')$$, '42723', NULL, 'a function
 DROP FUNCTION deals_heartbeat_insert();
 CREATE TABLE a_table_whose_name_is_rather_long_for_tracking_it_x (opened_at timestamptz);
 SELECT throws_ok($$SELECT heartbeat.track('a_table_whose_name_is_rather_long_for_tracking_it_x')$$, '42622', NULL,
-                 'a table name too long for <name>_heartbeat_insert: 42622');
+                 'a table name too long for <name>_heartbeat_changes: 42622');
 SELECT throws_ok($$SELECT * FROM heartbeat.tracked_days('deals')$$, '55000', NULL, 'tracked_days() of an untracked table: 55000');
 
 SELECT is(heartbeat.track('deals', segment => 'rep')::text, 'deals_heartbeat', 'track() creates deals_heartbeat');

@@ -1183,6 +1183,7 @@ DECLARE
     args text[];
     grantee record;
     cols text;
+    part text;
 BEGIN
     SELECT c.relkind, c.relowner, n.nspname, c.relname INTO rel
       FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.oid = deals;
@@ -1205,14 +1206,16 @@ BEGIN
     END IF;
     PERFORM now() AT TIME ZONE zone;          -- an unknown zone is an ERROR here
     tname := rel.relname || '_heartbeat';
-    IF octet_length(tname || '_insert') > 63 THEN
-        RAISE EXCEPTION 'cannot track %: the name % is too long', deals, quote_ident(tname || '_insert')
-            USING ERRCODE = 'name_too_long', HINT = 'Rename the table to a name of at most 46 bytes.';
+    IF octet_length(tname || '_changes') > 63 THEN
+        RAISE EXCEPTION 'cannot track %: the name % is too long', deals, quote_ident(tname || '_changes')
+            USING ERRCODE = 'name_too_long', HINT = 'Rename the table to a name of at most 45 bytes.';
     END IF;
-    IF to_regclass(format('%I.%I', rel.nspname, tname)) IS NOT NULL THEN
-        RAISE EXCEPTION 'cannot track %: relation %.% already exists', deals, quote_ident(rel.nspname), quote_ident(tname)
-            USING ERRCODE = 'duplicate_table', HINT = 'Rename or drop that relation, then track the table.';
-    END IF;
+    FOREACH part IN ARRAY ARRAY[tname, tname || '_stored', tname || '_changes', tname || '_id_seq'] LOOP
+        IF to_regclass(format('%I.%I', rel.nspname, part)) IS NOT NULL THEN
+            RAISE EXCEPTION 'cannot track %: relation %.% already exists', deals, quote_ident(rel.nspname), quote_ident(part)
+                USING ERRCODE = 'duplicate_table', HINT = 'Rename or drop that relation, then track the table.';
+        END IF;
+    END LOOP;
     IF to_regprocedure(format('%I.%I()', rel.nspname, tname || '_insert')) IS NOT NULL THEN
         RAISE EXCEPTION 'cannot track %: function %.%() already exists', deals, quote_ident(rel.nspname), quote_ident(tname || '_insert')
             USING ERRCODE = 'duplicate_function', HINT = 'Rename or drop that function, then track the table.';
@@ -1220,25 +1223,34 @@ BEGIN
     args := ARRAY[rel.nspname, tname, opened_at, closed_at, won, amount, customer_id, coalesce(segment, ''), zone];
     PERFORM @extschema@.track_parts(deals, args, deals::text);    -- checks every column
     tracked := format('%I.%I', rel.nspname, tname);
+    -- Two partitions: the stored rows (compact() writes them, readers find
+    -- them by index) and the changes since (writers append to it without an
+    -- index to keep; readers scan it whole, as they need it whole).
     EXECUTE format($q$CREATE TABLE %s (
         id int8 GENERATED ALWAYS AS IDENTITY,
-        kind text NOT NULL CHECK (kind IN ('summary', 'week', 'month', 'quarter', 'year', 'deal', 'dirty', 'truncate')),
+        kind text NOT NULL,
         day date, segment text, opened int8, open_at timestamptz[], open_cycle @extschema@.cycle_summary,
         closed int8, won int8, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
         cycle @extschema@.cycle_summary, retention_day @extschema@.retention_summary,
         retention_week @extschema@.retention_summary, retention_month @extschema@.retention_summary,
         retention_quarter @extschema@.retention_summary, retention_year @extschema@.retention_summary,
-        latest timestamptz, o timestamptz, c timestamptz, w boolean, a numeric, cu %s)$q$,
+        latest timestamptz, o timestamptz, c timestamptz, w boolean, a numeric, cu %s) PARTITION BY LIST (kind)$q$,
         tracked, @extschema@.track_customer_type(deals, args));
-    -- Readers find the last truncate, the changes since the last compact()
-    -- and the stored rows of one kind through these (writers of deals and
-    -- dirty keys add to the second only).
+    EXECUTE format($q$CREATE TABLE %I.%I PARTITION OF %s FOR VALUES IN ('summary', 'week', 'month', 'quarter', 'year')$q$,
+                   rel.nspname, tname || '_stored', tracked);
+    EXECUTE format($q$CREATE TABLE %I.%I PARTITION OF %s FOR VALUES IN ('deal', 'dirty', 'truncate')$q$,
+                   rel.nspname, tname || '_changes', tracked);
+    -- Readers find the last truncate and the stored rows of one kind through
+    -- these; a deal or a dirty key adds to none of them.
     EXECUTE format('CREATE INDEX ON %s (id) WHERE kind = ''truncate''', tracked);
-    EXECUTE format('CREATE INDEX ON %s (id) WHERE kind IN (''deal'', ''dirty'')', tracked);
     EXECUTE format('CREATE INDEX ON %s (kind, day) WHERE kind IN (''summary'', ''week'', ''month'', ''quarter'', ''year'')', tracked);
     EXECUTE format('CREATE INDEX ON %s (kind, latest) WHERE kind IN (''summary'', ''week'', ''month'', ''quarter'', ''year'')', tracked);
     EXECUTE format('COMMENT ON TABLE %s IS %L', tracked,
                    format('heartbeat summaries of %s per day, kept by heartbeat.track(): read them with heartbeat.tracked_days()', deals));
+    EXECUTE format('COMMENT ON TABLE %I.%I IS %L', rel.nspname, tname || '_stored',
+                   format('heartbeat.track() of %s: the summaries per day, week, month, quarter and year that compact() stores', deals));
+    EXECUTE format('COMMENT ON TABLE %I.%I IS %L', rel.nspname, tname || '_changes',
+                   format('heartbeat.track() of %s: the deals written, the days made dirty and the truncates since compact()', deals));
     cols := (SELECT string_agg(quote_literal(a), ', ') FROM unnest(args) a);
     -- INSERT: a function of this table's own, whose INSERT is static SQL and
     -- so planned once per session, not once per statement.
