@@ -20,21 +20,24 @@ trap 'rm -rf "$tmp"' EXIT
 echo "heartbeat track() bench: $N deals, $RUNS alternating runs per pair, medians"
 echo "machine: $(nproc) cores, $(sed -n 's/^model name\s*: //p' /proc/cpuinfo | head -1)"
 echo "server: $("${PSQL[@]}" -c 'SHOW server_version')"
-"${PSQL[@]}" -c "SELECT heartbeat.untrack('deals') FROM heartbeat.tracked WHERE deals = 'deals'::regclass" >/dev/null 2>&1 || true
+"${PSQL[@]}" -c "SELECT heartbeat.untrack(deals) FROM heartbeat.tracked WHERE deals IN ('deals'::regclass, to_regclass('deals_whole'))" >/dev/null 2>&1 || true
 "${PSQL[@]}" -v n="$N" -v seed=0.42 -v replace=1 -f demo/generate.sql >/dev/null
 "${PSQL[@]}" >/dev/null <<'SQL'
 SET client_min_messages = warning;
 CREATE EXTENSION IF NOT EXISTS heartbeat;
-DROP TABLE IF EXISTS deals_plain, deals_new;
+DROP TABLE IF EXISTS deals_plain, deals_whole, deals_new;
 CREATE TABLE deals_plain (LIKE deals INCLUDING ALL);
 INSERT INTO deals_plain SELECT * FROM deals;
+CREATE TABLE deals_whole (LIKE deals INCLUDING ALL);
+INSERT INTO deals_whole SELECT * FROM deals;
 -- 100,000 more deals like the others, with new ids, for the batch loads.
 CREATE TABLE deals_new AS SELECT * FROM deals ORDER BY id LIMIT 100000;
 UPDATE deals_new SET id = id + 1000000000;
 CREATE INDEX ON deals_new (id);
-VACUUM ANALYZE deals, deals_plain, deals_new;
+VACUUM ANALYZE deals, deals_plain, deals_whole, deals_new;
 SET TimeZone = 'UTC';
 SELECT heartbeat.track('deals', segment => 'rep');
+SELECT heartbeat.track('deals_whole');
 CREATE OR REPLACE PROCEDURE bench_load(t regclass) LANGUAGE plpgsql AS $$
 BEGIN
     FOR b IN 0 .. 99 LOOP
@@ -111,37 +114,47 @@ for r in $(seq 1 "$RUNS"); do
 done
 report "per day and rep: fresh aggregation vs tracked_days() (ms)" "$(median < "$tmp/read_plain")" "$(median < "$tmp/read_tracked")"
 
-# pulse() as of 2026-11-30, by month and by day, per rep and for the whole
-# table (a table tracked per rep serves both), on the untracked copy and on
-# the tracked table, alternating: compacted; then with 1,000 new deals since
-# (today's, as between two compactions); then with 1% of the deals updated
-# (dirty days all over the history: the worst case before a compact()).
+# pulse() as of 2026-11-30, by month and by day, on the untracked copy and
+# on a tracked table, alternating: per rep (deals, tracked per rep); for the
+# whole table (deals_whole, tracked without a segment; and deals, its reps
+# rolled up).  Compacted; then with 1,000 new deals since (today's, as
+# between two compactions); then with 1% of the deals updated (dirty days
+# all over the history: the worst case before a compact()).
 reads() {  # reads LABEL
+    local g c seg tbl what arg r
     for g in month day; do
-        for seg in rep whole; do
+        for c in "rep deals per rep" "whole deals_whole whole table" "whole deals whole table, from the per-rep tracking"; do
+            read -r seg tbl what <<<"$c"
             if [ "$seg" = rep ]; then arg=", segment => 'rep'"; else arg=; fi
             for r in $(seq 1 "$RUNS"); do
-                ms -c "SELECT count(*) FROM heartbeat.pulse('deals_plain', '$g', as_of => '2026-11-30'$arg)" >> "$tmp/p_$1_$g$seg"
-                ms -c "SELECT count(*) FROM heartbeat.pulse('deals', '$g', as_of => '2026-11-30'$arg)" >> "$tmp/q_$1_$g$seg"
+                ms -c "SELECT count(*) FROM heartbeat.pulse('deals_plain', '$g', as_of => '2026-11-30'$arg)" >> "$tmp/p_$1_$g$seg$tbl"
+                ms -c "SELECT count(*) FROM heartbeat.pulse('$tbl', '$g', as_of => '2026-11-30'$arg)" >> "$tmp/q_$1_$g$seg$tbl"
             done
-            printf '| %s, %s, %s | %s | %s | %s |\n' "$g" "$([ "$seg" = rep ] && echo "per rep" || echo "whole table")" "$1" \
-                "$(median < "$tmp/p_$1_$g$seg")" "$(median < "$tmp/q_$1_$g$seg")" \
-                "$(awk -v a="$(median < "$tmp/p_$1_$g$seg")" -v b="$(median < "$tmp/q_$1_$g$seg")" 'BEGIN {printf "%.1f", a / b}')"
+            printf '| %s, %s, %s | %s | %s | %s |\n' "$g" "$what" "$1" \
+                "$(median < "$tmp/p_$1_$g$seg$tbl")" "$(median < "$tmp/q_$1_$g$seg$tbl")" \
+                "$(awk -v a="$(median < "$tmp/p_$1_$g$seg$tbl")" -v b="$(median < "$tmp/q_$1_$g$seg$tbl")" 'BEGIN {printf "%.1f", a / b}')"
         done
     done
+}
+all() {  # all SQL with @: run for deals_plain, deals and deals_whole
+    local t
+    for t in deals_plain deals deals_whole; do "${PSQL[@]}" -c "${1//@/$t}" >/dev/null; done
 }
 echo
 echo "| pulse(), as of 2026-11-30 | untracked (ms) | tracked (ms) | speed-up |"
 echo "|---|---:|---:|---:|"
-"${PSQL[@]}" -c "SELECT heartbeat.compact('deals')" -c "VACUUM ANALYZE deals_heartbeat" >/dev/null
+"${PSQL[@]}" -c "SELECT heartbeat.compact('deals')" -c "SELECT heartbeat.compact('deals_whole')" \
+    -c "VACUUM ANALYZE deals_heartbeat, deals_whole_heartbeat" >/dev/null
 reads compacted
-new="INSERT INTO %s (id, rep, team, customer_id, opened_at, closed_at, amount, won) SELECT id + 3000000000, rep, team, customer_id, timestamptz '2026-11-29 12:00+00' + (id % 600) * interval '1 minute',
+all "INSERT INTO @ (id, rep, team, customer_id, opened_at, closed_at, amount, won)
+     SELECT id + 3000000000, rep, team, customer_id, timestamptz '2026-11-29 12:00+00' + (id % 600) * interval '1 minute',
             CASE WHEN id % 3 = 0 THEN timestamptz '2026-11-29 23:00+00' END, amount, CASE WHEN id % 3 = 0 THEN won END
        FROM deals_new WHERE id <= 1000001000"
-"${PSQL[@]}" -c "$(printf "$new" deals_plain)" -c "$(printf "$new" deals)" -c "VACUUM ANALYZE deals_heartbeat" >/dev/null
+"${PSQL[@]}" -c "VACUUM ANALYZE deals_heartbeat, deals_whole_heartbeat" >/dev/null
 reads "1,000 new deals since"
-"${PSQL[@]}" -c "DELETE FROM deals_plain WHERE id > 3000000000" -c "DELETE FROM deals WHERE id > 3000000000" \
-    -c "SELECT heartbeat.compact('deals')" -c "UPDATE deals SET amount = amount + 1 WHERE won AND id % 100 = 0" \
-    -c "UPDATE deals_plain SET amount = amount + 1 WHERE won AND id % 100 = 0" -c "VACUUM ANALYZE deals_heartbeat" >/dev/null
+all "DELETE FROM @ WHERE id > 3000000000"
+"${PSQL[@]}" -c "SELECT heartbeat.compact('deals')" -c "SELECT heartbeat.compact('deals_whole')" >/dev/null
+all "UPDATE @ SET amount = amount + 1 WHERE won AND id % 100 = 0"
+"${PSQL[@]}" -c "VACUUM ANALYZE deals_heartbeat, deals_whole_heartbeat" >/dev/null
 echo "dirty keys: $("${PSQL[@]}" -c "SELECT count(DISTINCT (day, segment)) FROM deals_heartbeat WHERE kind = 'dirty'")" >&2
 reads "1% updated"

@@ -7,7 +7,7 @@
 \ir lib/begin.psql
 -- The writers' TimeZone must not matter: the days are cut in the tracked zone.
 SET LOCAL TimeZone = 'Asia/Kolkata';
-SELECT plan(79);
+SELECT plan(80);
 
 CREATE TABLE deals (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
                     amount numeric, customer_id int);
@@ -168,6 +168,18 @@ SELECT is((SELECT string_agg(kind || ' ' || n, ', ' ORDER BY kind)
                      FROM deals_heartbeat, unnest('{week,month,quarter,year}'::text[]) g, LATERAL (SELECT day AS d) x
                     WHERE kind = 'summary' GROUP BY g) y),
           'compact() stores one row per week, month, quarter and year and segment of its days');
+-- The README's plain-SQL read of the stored month rows, right after compact().
+-- (A period with a deal of an infinite time is marked latest = infinity:
+-- its stored row leaves such deals out, and readers compute it from the source.)
+SELECT is((SELECT count(*) FROM (SELECT * FROM deals_heartbeat WHERE kind = 'month' AND latest < 'infinity') h
+             FULL JOIN (SELECT t.* FROM heartbeat.tracked_periods('deals', 'month', '2100-01-01') t
+                         WHERE NOT EXISTS (SELECT FROM deals_heartbeat x WHERE x.kind = 'month' AND x.latest = 'infinity'
+                                              AND x.day = t.period AND x.segment IS NOT DISTINCT FROM t.segment)) t
+               ON t.period = h.day AND t.segment IS NOT DISTINCT FROM h.segment
+            WHERE h.day IS NULL OR t.period IS NULL OR h.won <> t.won
+               OR heartbeat.rate(h.conversion) IS DISTINCT FROM heartbeat.rate(t.conversion)
+               OR heartbeat.median(h.ticket) IS DISTINCT FROM heartbeat.median(t.ticket)), 0::bigint,
+          'the stored month rows, read with plain SQL after compact(), give tracked_periods()''s figures');
 SAVEPOINT stored;
 UPDATE deals_heartbeat SET won = won + 1000 WHERE kind = 'month' AND day = '2025-03-01' AND segment = 'north';
 SELECT is(period_diff('2026-01-01'), 2::bigint, 'a month''s stored row is read as it is (a changed one shows)');

@@ -1335,12 +1335,16 @@ $$;
 -- is later than as_of.  Those periods (need) are computed per day from
 -- their days' summary rows and the changes (a dirty day from the source),
 -- then rolled up into periods.  Reading a clean table is so one pass over
--- its period rows; a change costs its periods' days.
+-- its period rows; a change costs its periods' days.  (jit = off: its
+-- queries call hundreds of functions, and compiling them took longer than
+-- the largest read, a dirty day's recomputation over the whole source.
+-- enable_nestloop = off: its joins are of CTEs, whose sizes the planner
+-- cannot know; a nested loop over thousands of dirty keys took seconds.)
 CREATE FUNCTION track_rows(deals regclass, as_of timestamptz, granularity text, period text)
     RETURNS TABLE (day date, segment text, opened bigint, opened_cycle @extschema@.cycle_summary,
         closed bigint, won bigint, conversion @extschema@.conversion_summary, ticket @extschema@.ticket_summary,
         cycle @extschema@.cycle_summary, retention @extschema@.retention_summary)
-    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql STABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp SET jit = off SET enable_nestloop = off AS $$
 DECLARE
     args text[] := @extschema@.track_mapping(deals);
     tracked text := format('%I.%I', args[1], args[2]);
@@ -1405,8 +1409,9 @@ BEGIN
     -- days go into their periods' GROUP BY with the clean ones).
     IF ddays IS NOT NULL THEN
         dirty := @extschema@.track_read(format(
-            'SELECT p.* FROM (%s) p JOIN unnest($4, $5) d(day, segment)
-                ON d.day = p.day AND coalesce(''v'' || d.segment, ''n'') = coalesce(''v'' || p.segment, ''n'')',
+            'SELECT p.* FROM (%s) p
+              WHERE (p.day, coalesce(''v'' || p.segment, ''n'')) IN
+                    (SELECT d.day, coalesce(''v'' || d.segment, ''n'') FROM unnest($4, $5) d(day, segment))',
             @extschema@.track_parts(deals, args, deals::text, '$6', '$7')));
         dirty := ' UNION ALL ' || dirty;
     END IF;
@@ -1503,7 +1508,7 @@ $$;
 -- month's, quarter's and year's row (per segment) from those days, in one
 -- statement (one snapshot).  Returns the (day, segment) rows left.
 CREATE FUNCTION compact(deals regclass) RETURNS bigint
-    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+    LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp SET jit = off AS $$
 DECLARE
     args text[] := @extschema@.track_mapping(deals);
     tracked text := format('%I.%I', args[1], args[2]);
