@@ -1,18 +1,15 @@
 -- ---------------------------------------------------------------------------
 -- track(): per-day summaries of a deals table kept current by triggers.
 --
--- STATUS (first step of issue #16; see the README's "Tracking a deals
--- table"): track(), untrack(), the tracked view, tracked_days(),
--- tracked_periods(), compact() and pulse() reading tracked_periods() work
--- and are tested (test/track.sql; test/track.sh: concurrent writers and a
--- compactor, dump/restore).  Not yet: an explicit argument of pulse() to
--- use or skip them, the benchmark rows in bench/RESULTS.md, partitioned
--- tables (refused).
+-- See the README's "Tracking a deals table" for what users see: the
+-- guarantees, the costs and the limits (tested by test/track.sql,
+-- test/track.sh, test/upgrade.sh; measured by bench/track.sh).
 --
 -- The design:
--- * track(deals, ...) creates <schema>.<table>_heartbeat, an ordinary table
---   beside the source, fills it with one 'summary' row per (day, segment),
---   and puts four statement-level AFTER triggers on the source.  The
+-- * track(deals, ...) creates <schema>.<table>_heartbeat beside the source,
+--   partitioned by kind into _stored (the rows compact() writes) and
+--   _changes (what writers append), fills it, and puts four statement-level
+--   AFTER triggers on the source.  The
 --   mapping (tracked table, columns, zone) is the triggers' argument list
 --   and nowhere else: pg_dump carries it with the triggers, DROP TABLE
 --   removes it with them, and the owner of a table tracks it without
@@ -44,12 +41,15 @@
 --   open deals' opening times (open_at); tracked_days(deals, as_of) censors
 --   them at as_of when it reads.  A key whose rows hold any time later than
 --   as_of ("latest") is computed from the source, as dirty keys are.
--- * tracked_days() rolls up, per clean key, its summary rows and the
---   aggregation of its deal rows (a key of a single summary row is read as
---   it is); compact(deals) folds both into one summary
---   row per key and recomputes the dirty keys from the source, in one
+-- * compact(deals) folds each key's rows into one 'summary' row per (day,
+--   segment), recomputes the dirty keys from the source, and writes a row
+--   per week, month, quarter and year (and segment) from those days, in one
 --   statement (one snapshot): rows that writers commit meanwhile are not in
 --   its snapshot, are not deleted, and still count after it.
+-- * track_rows() (tracked_days(), tracked_periods(), pulse()) reads a stored
+--   period row as it is unless a change or a time after as_of falls in its
+--   period; those periods it computes from their days: a key's rows rolled
+--   up with the aggregation of its deal rows, a dirty key from the source.
 -- Every function runs with the caller's rights and search_path pinned to
 -- pg_catalog, pg_temp; heartbeat's own objects are named with their schema.
 -- ---------------------------------------------------------------------------
@@ -706,8 +706,8 @@ COMMENT ON FUNCTION track_keys(text, text, text) IS
 COMMENT ON FUNCTION tracked_days(regclass, timestamptz, text) IS
     'The tracked summaries of a deals table per day and segment as of as_of, equal to a fresh aggregation: opened deals and their cycle (open ones censored at as_of) by opening day; closed and won deals, conversion, ticket of won deals, cycle and retention (at granularity) by closing day';
 COMMENT ON FUNCTION compact(regclass) IS
-    'Folds a tracked table into one row per day and segment, recomputing dirty days from the deals table; returns the rows left';
+    'Folds the changes of a tracked table into one stored row per day and segment and one per week, month, quarter and year and segment, recomputing dirty days from the deals table; returns the number of (day, segment) rows';
 COMMENT ON FUNCTION track_rows(regclass, timestamptz, text, text) IS
-    'Helper of tracked_days() and tracked_periods(): the tracked figures per day or per period, rolled up straight from the tracked rows';
+    'Helper of tracked_days(), tracked_periods() and pulse(): the tracked figures per day or per period, from the stored rows of the periods no change touched and the days of the others';
 COMMENT ON FUNCTION tracked_periods(regclass, text, timestamptz) IS
     'The tracked summaries of a deals table per period of granularity (its first day) and segment as of as_of, rolled up straight from the tracked rows, equal to a fresh aggregation: as tracked_days(), with retention at granularity';

@@ -120,9 +120,9 @@ SQL
 
     # Tracking, new in 0.3.0, works in the updated database: a table tracked
     # there and written to keeps summaries equal to a fresh aggregation.
-    bad=$("${PSQL[@]}" -d "$db" -c "SET TimeZone = 'UTC'" -c "SET search_path = public, heartbeat" -f lib/track.sql -c "
+    bad=$("${PSQL[@]}" -d "$db" -c "SET TimeZone = 'UTC'" -c "SET search_path = public, heartbeat" -c "
       CREATE TABLE deals (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
-                          amount numeric, customer_id int);
+                          amount numeric, customer_id int)" -f lib/track.sql -c "
       CREATE FUNCTION pg_temp.some(a int, b int) RETURNS SETOF deals LANGUAGE sql AS \$\$
         SELECT i, 'r' || i % 3, timestamptz '2026-01-01' + i * interval '7 hours',
                CASE WHEN i % 4 > 0 THEN timestamptz '2026-01-02' + i * interval '9 hours' END,
