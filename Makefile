@@ -13,7 +13,7 @@ EXTVERSION  = $(shell sed -n "s/^default_version *= *'\(.*\)'/\1/p" $(HB_SRCDIR)
 # it is SQL only, src/<family>.c (and maybe more C files beside it).  summary
 # is the kit's (src/summary.c): what every summary type has alike, after the
 # types.
-FAMILIES    = conversion ticket cycle retention funnel summary timeseries pulse
+FAMILIES    = conversion ticket cycle retention funnel summary timeseries pulse track
 
 MODULE_big  = heartbeat
 # Every C file in src/ (shared helpers and the families' files), also when

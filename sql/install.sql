@@ -11,7 +11,8 @@ SELECT p.oid, p.proname, p.prokind, p.proparallel, p.provolatile, p.proisstrict,
   FROM pg_proc p JOIN pg_depend d ON d.objid = p.oid AND d.classid = 'pg_proc'::regclass
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'heartbeat') AND d.deptype = 'e';
 
--- Every function and aggregate is PARALLEL SAFE and has a comment.
+-- Every function and aggregate is PARALLEL SAFE, except the four that write
+-- tables (track(), untrack(), compact() and the trigger), and has a comment.
 SELECT signature, proparallel FROM hb_functions WHERE proparallel <> 's';
 SELECT signature FROM hb_functions WHERE obj_description(oid, 'pg_proc') IS NULL;
 -- Every type has a comment (not the array types PostgreSQL makes for them,

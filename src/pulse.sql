@@ -49,6 +49,7 @@ DECLARE
     -- conversion_zscore's look-back, in periods: the alert's rule reads the same ones.
     lookback CONSTANT pg_catalog.int4 := 12;
     seg pg_catalog.text := 'NULL::pg_catalog.text';
+    tracked_segment pg_catalog.name;
     -- The periods returned (period starts), and how far back each scan reads:
     -- closed deals lookback periods before since (the z-score), won deals one
     -- period before (retention), opened deals from since.
@@ -59,6 +60,7 @@ DECLARE
     opened_from pg_catalog.timestamptz := '-infinity';
     before pg_catalog.timestamptz := 'infinity';
     span pg_catalog.text;
+    scans pg_catalog.text;
 BEGIN
     IF granularity IS NULL OR NOT pg_catalog.lower(granularity) OPERATOR(pg_catalog.=)
                                   ANY ('{day, week, month, quarter, year}'::pg_catalog.text[]) THEN
@@ -142,7 +144,53 @@ BEGIN
     -- A segment joins by sk, never NULL ('n' for the NULL segment, 'v' and
     -- the value for the others), since IS NOT DISTINCT FROM would look "="
     -- up on the search_path too.
-    RETURN QUERY EXECUTE pg_catalog.format($q$
+    -- A table tracked with these columns (and this segment, or any when
+    -- pulse() has none: the segments' summaries roll up into the table's),
+    -- its days cut in this session's TimeZone, and readable: its periods come
+    -- from heartbeat.track_rows() (equal to the scans below, as they
+    -- aggregate the same deals), not from the table.
+    SELECT k.segment INTO tracked_segment FROM @extschema@.tracked k
+     WHERE k.deals OPERATOR(pg_catalog.=) pulse.deals AND k.opened_at OPERATOR(pg_catalog.=) pulse.opened_at
+       AND k.closed_at OPERATOR(pg_catalog.=) pulse.closed_at AND k.won OPERATOR(pg_catalog.=) pulse.won
+       AND k.amount OPERATOR(pg_catalog.=) pulse.amount AND k.customer_id OPERATOR(pg_catalog.=) pulse.customer_id
+       AND (coalesce(k.segment, '') OPERATOR(pg_catalog.=) coalesce(pulse.segment, '') OR pulse.segment IS NULL)
+       AND k.zone OPERATOR(pg_catalog.=) pg_catalog.current_setting('TimeZone')
+       AND pg_catalog.has_table_privilege(k.tracked_table, 'SELECT');
+    IF FOUND AND pg_catalog.isfinite(as_of) THEN    -- else the scans' answer: no rows (NULL) or their ERROR
+        scans := pg_catalog.format($q$
+        WITH tp AS MATERIALIZED (
+                 SELECT CASE WHEN x.segment IS NULL THEN 'n' ELSE 'v' OPERATOR(pg_catalog.||) x.segment END AS sk, x.day AS p,
+                        x.opened, x.opened_cycle, x.closed, x.won, x.conversion, x.ticket, x.cycle, x.retention
+                   FROM %2$s x),
+             -- A period's opened and closed parts, one row.
+             cells AS (SELECT sk, p, CASE WHEN oo THEN opened END AS opened, CASE WHEN oo THEN opened_cycle END AS sc,
+                              CASE WHEN cc THEN closed END AS closed, CASE WHEN cc THEN won END AS won,
+                              CASE WHEN cc THEN conversion END AS cs,
+                              CASE WHEN cc AND p OPERATOR(pg_catalog.>=) $7 THEN ticket END AS t,
+                              CASE WHEN cc AND p OPERATOR(pg_catalog.>=) $7 THEN cycle END AS cy
+                         FROM (SELECT tp.*, opened OPERATOR(pg_catalog.>) 0 AND p OPERATOR(pg_catalog.>=) $7 AS oo,
+                                      closed OPERATOR(pg_catalog.>) 0 AND p OPERATOR(pg_catalog.>=) $5 AS cc
+                                 FROM tp WHERE p OPERATOR(pg_catalog.<) $8) x
+                        WHERE oo OR cc),
+             ret AS (SELECT x.sk, r.period AS p, (r.period OPERATOR(pg_catalog.+) $3)::pg_catalog.date AS next,
+                            r.retention_rate, r.active
+                       FROM (SELECT sk, @extschema@.rollup(retention) AS s FROM tp
+                              WHERE won OPERATOR(pg_catalog.>) 0 AND p OPERATOR(pg_catalog.>=) $6 AND p OPERATOR(pg_catalog.<) $8
+                              GROUP BY sk) x,
+                            LATERAL @extschema@.retention(x.s) r),
+             span AS (SELECT sk, pg_catalog.min(p) AS lo, pg_catalog.max(p) AS hi FROM tp GROUP BY sk),$q$, NULL,
+            CASE WHEN pulse.segment IS NULL AND tracked_segment IS NOT NULL THEN pg_catalog.format(
+                 '(SELECT y.day, NULL::pg_catalog.text AS segment, pg_catalog.sum(y.opened)::pg_catalog.int8 AS opened,
+                          @extschema@.rollup(y.opened_cycle) AS opened_cycle, pg_catalog.sum(y.closed)::pg_catalog.int8 AS closed,
+                          pg_catalog.sum(y.won)::pg_catalog.int8 AS won, @extschema@.rollup(y.conversion) AS conversion,
+                          @extschema@.rollup(y.ticket) AS ticket, @extschema@.rollup(y.cycle) AS cycle,
+                          @extschema@.rollup(y.retention) AS retention
+                     FROM @extschema@.track_rows(%s::pg_catalog.oid::pg_catalog.regclass, $2, $1, $1) y GROUP BY y.day)',
+                 deals::pg_catalog.oid)
+                 ELSE pg_catalog.format('@extschema@.track_rows(%s::pg_catalog.oid::pg_catalog.regclass, $2, $1, $1)',
+                                        deals::pg_catalog.oid) END);
+    ELSE
+        scans := pg_catalog.format($q$
         WITH t AS NOT MATERIALIZED (
                  SELECT %1$I::pg_catalog.timestamptz AS o, %2$I::pg_catalog.timestamptz AS c, %3$I AS w,
                         %4$I::pg_catalog.numeric AS a, %5$I AS cu,
@@ -165,6 +213,10 @@ BEGIN
                                  WHERE c OPERATOR(pg_catalog.<=) $2 AND c OPERATOR(pg_catalog.>=) $5
                                    AND c OPERATOR(pg_catalog.<) $8 OFFSET 0) x
                          GROUP BY 1, 2),
+             -- A period's opened and closed parts, one row.
+             cells AS (SELECT coalesce(op.sk, cl.sk) AS sk, coalesce(op.p, cl.p) AS p, op.n AS opened, op.sc,
+                              cl.n AS closed, cl.nw AS won, cl.cs, cl.t, cl.cy
+                         FROM opened op FULL JOIN closed cl ON cl.sk OPERATOR(pg_catalog.=) op.sk AND cl.p OPERATOR(pg_catalog.=) op.p),
              ret AS (SELECT x.sk, r.period AS p, (r.period OPERATOR(pg_catalog.+) $3)::pg_catalog.date AS next,
                             r.retention_rate, r.active
                        FROM (SELECT sk, @extschema@.retention_agg($1, cu, c, pg_catalog.current_setting('TimeZone')) AS s
@@ -172,31 +224,37 @@ BEGIN
                                         AND c OPERATOR(pg_catalog.<) $8
                               GROUP BY sk) x,
                             LATERAL @extschema@.retention(x.s) r),
-             span AS (%9$s),
+             span AS (%9$s),$q$,
+        opened_at, closed_at, won, amount, customer_id, deals, seg, NULL, span);
+    END IF;
+    RETURN QUERY EXECUTE pg_catalog.format($q$%s
              periods AS (SELECT s.sk, g.p::pg_catalog.date AS p, g.k OPERATOR(pg_catalog.-) 1 AS history
                            FROM span s, pg_catalog.generate_series(s.lo, s.hi, $3) WITH ORDINALITY g(p, k)
                           WHERE g.p OPERATOR(pg_catalog.>=) $5 AND g.p OPERATOR(pg_catalog.<) $8),
-             rows AS (SELECT ps.sk, ps.p, ps.history, coalesce(op.n, 0) AS opened, coalesce(cl.n, 0) AS closed,
-                             coalesce(cl.nw, 0) AS won, cl.cs, cl.t, cl.cy, op.sc,
+             -- Each period's figures, before the joins and sorts below carry them.
+             fin AS MATERIALIZED (
+                 SELECT sk, p, opened, closed, won, cs, pg_catalog.round(@extschema@.mean(t), 2) AS mt,
+                        @extschema@.median(t) AS mdt, @extschema@.mean(cy) AS mcy, @extschema@.survival_median(sc) AS smc
+                   FROM cells),
+             rows AS (SELECT ps.sk, ps.p, ps.history, coalesce(ce.opened, 0) AS opened, coalesce(ce.closed, 0) AS closed,
+                             coalesce(ce.won, 0) AS won, ce.cs, ce.mt, ce.mdt, ce.mcy, ce.smc,
                              -- after a segment's last period with a won deal, none of the customers before stayed
                              coalesce(ret.retention_rate, CASE WHEN prev.active OPERATOR(pg_catalog.>) 0 THEN 0 END) AS retention_rate
                         FROM periods ps
-                             LEFT JOIN opened op ON op.sk OPERATOR(pg_catalog.=) ps.sk AND op.p OPERATOR(pg_catalog.=) ps.p
-                             LEFT JOIN closed cl ON cl.sk OPERATOR(pg_catalog.=) ps.sk AND cl.p OPERATOR(pg_catalog.=) ps.p
+                             LEFT JOIN fin ce ON ce.sk OPERATOR(pg_catalog.=) ps.sk AND ce.p OPERATOR(pg_catalog.=) ps.p
                              LEFT JOIN ret ON ret.sk OPERATOR(pg_catalog.=) ps.sk AND ret.p OPERATOR(pg_catalog.=) ps.p
                              LEFT JOIN ret prev ON prev.sk OPERATOR(pg_catalog.=) ps.sk AND prev.next OPERATOR(pg_catalog.=) ps.p),
              -- The z-score and, over the same look-back, its pooled wins and trials.
-             z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, @CONVERSION_EMPTY@), %8$s) OVER w AS cz,
+             z AS (SELECT r.*, @extschema@.conversion_zscore(coalesce(cs, @CONVERSION_EMPTY@), %2$s) OVER w AS cz,
                           @extschema@.trials(cs) AS n, pg_catalog.sum(@extschema@.conversions(cs)) OVER lb AS pc,
                           pg_catalog.sum(@extschema@.trials(cs)) OVER lb AS pt
                      FROM rows r
-                   WINDOW w AS (PARTITION BY sk ORDER BY p), lb AS (w ROWS BETWEEN %8$s PRECEDING AND 1 PRECEDING))
+                   WINDOW w AS (PARTITION BY sk ORDER BY p), lb AS (w ROWS BETWEEN %2$s PRECEDING AND 1 PRECEDING))
         SELECT p, CASE WHEN sk OPERATOR(pg_catalog.=) 'n' THEN NULL ELSE pg_catalog.substr(sk, 2) END,
                opened, closed, won, @extschema@.rate(cs), @extschema@.wilson_lower(cs), @extschema@.wilson_upper(cs),
-               pg_catalog.round(@extschema@.mean(t), 2), @extschema@.median(t), @extschema@.mean(cy),
-               (pg_catalog.extract('epoch', @extschema@.mean(cy)) OPERATOR(pg_catalog./) 86400)::pg_catalog.float8,
-               @extschema@.survival_median(sc),
-               (pg_catalog.extract('epoch', @extschema@.survival_median(sc)) OPERATOR(pg_catalog./) 86400)::pg_catalog.float8,
+               mt, mdt, mcy,
+               (pg_catalog.extract('epoch', mcy) OPERATOR(pg_catalog./) 86400)::pg_catalog.float8,
+               smc, (pg_catalog.extract('epoch', smc) OPERATOR(pg_catalog./) 86400)::pg_catalog.float8,
                retention_rate, cz,
                -- An alert: |z| at least alert_z, min_history earlier periods in the series, the
                -- look-back at least as many trials as the period, and the period at least 5
@@ -211,7 +269,7 @@ BEGIN
           FROM z
          WHERE p OPERATOR(pg_catalog.>=) $4 AND p OPERATOR(pg_catalog.<=) $11
          ORDER BY 1, 2 $q$,
-        opened_at, closed_at, won, amount, customer_id, deals, seg, lookback, span)
+        scans, lookback)
     USING granularity, as_of, step, first_p, closed_from, won_from, opened_from, before, alert_z, min_history, last_p;
 END $$;
 

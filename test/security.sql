@@ -4,7 +4,7 @@
 -- functions, operators, aggregates, types and tables it created comes first.
 \ir lib/begin.psql
 SET LOCAL TimeZone = 'UTC';
-SELECT plan(12);
+SELECT plan(13);
 
 SELECT setseed(0.31);
 CREATE TABLE deals AS
@@ -35,8 +35,14 @@ SELECT is((SELECT count(*) FROM hb_objects o JOIN pg_proc p ON p.oid = o.objid A
 SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM hb_objects o
              JOIN pg_proc p ON p.oid = o.objid AND o.classid = 'pg_proc'::regclass
              JOIN pg_language l ON l.oid = p.prolang
-            WHERE l.lanname NOT IN ('c', 'internal')), '{pulse,pulse_column}'::text[],
-          'only pulse() and pulse_column() have bodies parsed at call time (the hostile runs below cover them)');
+            WHERE l.lanname NOT IN ('c', 'internal') AND p.proconfig IS NULL), '{pulse,pulse_column}'::text[],
+          'only pulse() and pulse_column() have bodies parsed at call time under the caller''s path (the hostile runs below cover them)');
+SELECT is((SELECT array_agg(p.proname::text ORDER BY p.proname) FROM hb_objects o
+             JOIN pg_proc p ON p.oid = o.objid AND o.classid = 'pg_proc'::regclass
+            WHERE p.proconfig IS NOT NULL AND NOT 'search_path=pg_catalog, pg_temp' = ANY (p.proconfig)
+               OR EXISTS (SELECT FROM unnest(p.proconfig) c
+                           WHERE c NOT IN ('search_path=pg_catalog, pg_temp', 'jit=off', 'enable_nestloop=off'))), NULL,
+          'the others (track() and its helpers) pin search_path to pg_catalog, pg_temp, and set nothing else but jit and enable_nestloop off (test/track.sql runs them under a hostile path)');
 
 -- Every family's figures as text lines: aggregates, accessors, rollup, the
 -- set-returning readers, window functions, sparkline and pulse().  Qualified

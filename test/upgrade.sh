@@ -34,7 +34,7 @@ if [ ${#versions[@]} = 0 ]; then
     if [ "$current" = 0.1.0 ]; then echo "1..0 # SKIP no earlier version"; exit 0; fi
     echo "1..1"; echo "not ok 1 - no frozen install script of an earlier version in upgrade/"; exit 0
 fi
-echo "1..$(( ${#versions[@]} * 6 ))"
+echo "1..$(( ${#versions[@]} * 7 ))"
 
 createdb "$fresh"
 "${PSQL[@]}" -d "$fresh" -c "CREATE EXTENSION heartbeat"
@@ -117,4 +117,23 @@ SQL
                                                                  UNION ALL SELECT heartbeat.cycle_agg(opened, closed) FROM d WHERE rep <> 0) x(s))::text) x(differs)
        WHERE differs")
     [ "$bad" = 0 ]; ok $? "$v: rollup() of the stored summaries equals the current aggregates over all rows"
+
+    # Tracking, new in 0.3.0, works in the updated database: a table tracked
+    # there and written to keeps summaries equal to a fresh aggregation.
+    bad=$("${PSQL[@]}" -d "$db" -c "SET TimeZone = 'UTC'" -c "SET search_path = public, heartbeat" -c "
+      CREATE TABLE deals (id int PRIMARY KEY, rep text, opened_at timestamptz, closed_at timestamptz, won boolean,
+                          amount numeric, customer_id int)" -f lib/track.sql -c "
+      CREATE FUNCTION pg_temp.some(a int, b int) RETURNS SETOF deals LANGUAGE sql AS \$\$
+        SELECT i, 'r' || i % 3, timestamptz '2026-01-01' + i * interval '7 hours',
+               CASE WHEN i % 4 > 0 THEN timestamptz '2026-01-02' + i * interval '9 hours' END,
+               CASE WHEN i % 4 > 0 THEN i % 3 = 0 END, (i % 97)::numeric, i % 40 FROM generate_series(a, b) i \$\$;
+      INSERT INTO deals SELECT * FROM pg_temp.some(1, 500);
+      SELECT heartbeat.track('deals', segment => 'rep') IS NULL;
+      INSERT INTO deals SELECT * FROM pg_temp.some(501, 600);
+      UPDATE deals SET won = NOT won WHERE id % 7 = 0;
+      DELETE FROM deals WHERE id % 11 = 0;
+      SELECT text_diff('2026-12-01') + period_diff('2026-12-01', 'month');
+      SELECT heartbeat.compact('deals') IS NULL;
+      SELECT text_diff('2026-12-01') + period_diff('2026-12-01', 'week')" | tr '\n' ' ')
+    [ "$bad" = "f 0 f 0 " ]; ok $? "$v: after the update, track() keeps a table's summaries equal to a fresh aggregation (got: $bad)"
 done
