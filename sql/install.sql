@@ -16,10 +16,15 @@ SELECT p.oid, p.proname, p.prokind, p.proparallel, p.provolatile, p.proisstrict,
 SELECT signature, proparallel FROM hb_functions WHERE proparallel <> 's';
 SELECT signature FROM hb_functions WHERE obj_description(oid, 'pg_proc') IS NULL;
 -- Every type has a comment (not the array types PostgreSQL makes for them,
--- which 17 and later also record as members of the extension).
+-- nor the row type of the view tracked, which has its own: 17 and later
+-- also record those as members of the extension).
 SELECT t.typname FROM pg_type t JOIN pg_depend d ON d.objid = t.oid AND d.classid = 'pg_type'::regclass
  WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'heartbeat') AND d.deptype = 'e'
-   AND t.typcategory <> 'A' AND obj_description(t.oid, 'pg_type') IS NULL;
+   AND t.typcategory <> 'A' AND t.typrelid = 0 AND obj_description(t.oid, 'pg_type') IS NULL;
+-- ... and every relation (the view tracked).
+SELECT c.relname FROM pg_class c JOIN pg_depend d ON d.objid = c.oid AND d.classid = 'pg_class'::regclass
+ WHERE d.refobjid = (SELECT oid FROM pg_extension WHERE extname = 'heartbeat') AND d.deptype = 'e'
+   AND obj_description(c.oid, 'pg_class') IS NULL;
 
 -- Aggregates: concrete state with text I/O, a combine function, no built-in
 -- aggregate name (Citus matches those by name), moving-window support listed.
