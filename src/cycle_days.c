@@ -175,14 +175,8 @@ cycle_days_flatten(const CycleDays *h, char *p)
 	return p;
 }
 
-static const char *
-cycle_days_varint(const char *p, const char *end, uint64 *v)
-{
-	p = hb_varint_get(p, end, v);
-	if (p == NULL)
-		hb_invalid(TYPNAME, "Its day histogram is truncated or holds a malformed number.");
-	return p;
-}
+#define cycle_days_varint(p, end, v) \
+	hb_varint_read((p), (end), (v), TYPNAME, "Its day histogram is truncated or holds a malformed number.")
 
 /*
  * Decodes the flat histogram at p (palloc'd arrays); ERROR if malformed:

@@ -306,6 +306,19 @@ hb_varint_get(const char *p, const char *end, uint64 *v)
 	return p;
 }
 
+/*
+ * The next varint at p, up to end, or an ERROR (hb_invalid) naming the type
+ * and saying what was truncated or malformed (what: the detail sentence).
+ */
+static inline const char *
+hb_varint_read(const char *p, const char *end, uint64 *v, const char *typname, const char *what)
+{
+	p = hb_varint_get(p, end, v);
+	if (p == NULL)
+		hb_invalid(typname, "%s", what);
+	return p;
+}
+
 static inline uint64
 hb_zigzag(int64 v)
 {

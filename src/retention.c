@@ -70,14 +70,8 @@ retention_new(MemoryContext cxt, uint64 room)
 /* ---------- flat form ---------- */
 
 /* The pair list at p, up to end: the next varint. */
-static inline const char *
-retention_varint(const char *p, const char *end, uint64 *v)
-{
-	p = hb_varint_get(p, end, v);
-	if (p == NULL)
-		hb_invalid(RETENTION_TYPNAME, "Its pair list is truncated or malformed.");
-	return p;
-}
+#define retention_varint(p, end, v) \
+	hb_varint_read((p), (end), (v), RETENTION_TYPNAME, "Its pair list is truncated or malformed.")
 
 /*
  * The canonical flat form: its size, and written into dst unless dst is

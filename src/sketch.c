@@ -211,14 +211,8 @@ sketch_total(const Sketch *s)
 /* ---------- flat form: varints (heartbeat.h) ---------- */
 
 /* The sketch bytes at p, up to end: the next varint. */
-static inline const char *
-sketch_varint(const char *p, const char *end, uint64 *v, const char *typname)
-{
-	p = hb_varint_get(p, end, v);
-	if (p == NULL)
-		hb_invalid(typname, "Its percentile sketch is truncated or holds a malformed number.");
-	return p;
-}
+#define sketch_varint(p, end, v, typname) \
+	hb_varint_read((p), (end), (v), (typname), "Its percentile sketch is truncated or holds a malformed number.")
 
 /* Store layout: nbuckets, then (first index zigzag | gap - 1, count) pairs. */
 static Size

@@ -324,14 +324,8 @@ ticket_list_merge(TicketState *t, const TicketList *l, int scale)
 
 /* ---------- flat form ---------- */
 
-static const char *
-ticket_list_varint(const char *p, const char *end, uint64 *v)
-{
-	p = hb_varint_get(p, end, v);
-	if (p == NULL)
-		hb_invalid(TYPNAME, "Its exact amounts are truncated or hold a malformed number.");
-	return p;
-}
+#define ticket_list_varint(p, end, v) \
+	hb_varint_read((p), (end), (v), TYPNAME, "Its exact amounts are truncated or hold a malformed number.")
 
 /*
  * Decodes the flat list [p, end) of a summary of `deals` amounts at
