@@ -1358,6 +1358,19 @@ DECLARE
     q text;
     per_day bool;
     dirty text := '';
+    -- A stored row s read as it is: its open deals censored at as_of, a
+    -- missing ticket or retention the empty one (as rollup() of none gives).
+    as_is text := $q$s.day, s.segment, s.opened,
+               CASE WHEN s.open_at IS NULL THEN coalesce(s.open_cycle, (SELECT @extschema@.rollup(NULL::@extschema@.cycle_summary)))
+                    WHEN s.open_cycle IS NULL THEN (SELECT @extschema@.cycle_agg(u.o, NULL::timestamptz, $2) FROM unnest(s.open_at) u(o))
+                    ELSE @extschema@.cycle_combine(s.open_cycle, (SELECT @extschema@.cycle_agg(u.o, NULL::timestamptz, $2)
+                                                                    FROM unnest(s.open_at) u(o))) END AS oc,
+               s.closed, s.won, s.conversion,
+               coalesce(s.ticket, (SELECT @extschema@.rollup(NULL::@extschema@.ticket_summary))) AS ticket, s.cycle,
+               coalesce(CASE $3 WHEN 'day' THEN s.retention_day WHEN 'week' THEN s.retention_week
+                                WHEN 'month' THEN s.retention_month WHEN 'quarter' THEN s.retention_quarter
+                                ELSE s.retention_year END,
+                        (SELECT @extschema@.rollup(NULL::@extschema@.retention_summary))) AS retention$q$;
 BEGIN
     IF granularity IS NULL OR NOT lower(granularity) = ANY ('{day, week, month, quarter, year}'::text[]) THEN
         RAISE EXCEPTION 'unknown tracked granularity "%"', granularity
@@ -1417,18 +1430,9 @@ BEGIN
     END IF;
     -- The days of the periods in need: their summary rows and deal rows
     -- rolled up, open deals censored at as_of; a key of a single summary
-    -- row read as it is (a missing summary is the empty one, as rollup() of
-    -- none gives).
-    q := format($q$SELECT r.day, r.segment, r.opened,
-               (SELECT @extschema@.rollup(v.s) FROM (SELECT r.open_cycle UNION ALL
-                        SELECT @extschema@.cycle_agg(u.o, NULL::timestamptz, $2) FROM unnest(r.open_at) u(o)) v(s)) AS oc,
-               r.closed, r.won, r.conversion,
-               coalesce(r.ticket, (SELECT @extschema@.rollup(NULL::@extschema@.ticket_summary))) AS ticket, r.cycle,
-               coalesce(CASE $3 WHEN 'day' THEN r.retention_day WHEN 'week' THEN r.retention_week
-                                WHEN 'month' THEN r.retention_month WHEN 'quarter' THEN r.retention_quarter
-                                ELSE r.retention_year END,
-                        (SELECT @extschema@.rollup(NULL::@extschema@.retention_summary))) AS retention
-          FROM live r JOIN keys k ON k.day = r.day AND k.sk = coalesce('v' || r.segment, 'n')
+    -- row read as it is.
+    q := format($q$SELECT %s
+          FROM live s JOIN keys k ON k.day = s.day AND k.sk = coalesce('v' || s.segment, 'n')
          WHERE NOT k.dirty AND k.single
         UNION ALL
         SELECT x.day, x.segment, sum(x.opened)::int8 AS opened, @extschema@.rollup(x.oc) AS oc, sum(x.closed)::int8 AS closed,
@@ -1445,7 +1449,7 @@ BEGIN
                 UNION ALL
                 %s) x
          GROUP BY x.day, x.segment%s$q$,
-        @extschema@.track_read('SELECT d.* FROM dp d JOIN keys k ON k.day = d.day AND k.sk = coalesce(''v'' || d.segment, ''n'')
+        as_is, @extschema@.track_read('SELECT d.* FROM dp d JOIN keys k ON k.day = d.day AND k.sk = coalesce(''v'' || d.segment, ''n'')
                                        WHERE NOT k.dirty'),
         dirty);
     -- Per period: those days rolled up into their periods.
@@ -1462,21 +1466,11 @@ BEGIN
                         WHERE NOT k.dirty AND NOT k.single AND l.kind = 'summary')
         %s
         UNION ALL
-        SELECT b.day, b.segment, b.opened,
-               CASE WHEN b.open_at IS NULL THEN coalesce(b.open_cycle, (SELECT @extschema@.rollup(NULL::@extschema@.cycle_summary)))
-                    WHEN b.open_cycle IS NULL THEN (SELECT @extschema@.cycle_agg(u.o, NULL::timestamptz, $2) FROM unnest(b.open_at) u(o))
-                    ELSE @extschema@.cycle_combine(b.open_cycle, (SELECT @extschema@.cycle_agg(u.o, NULL::timestamptz, $2)
-                                                                    FROM unnest(b.open_at) u(o))) END,
-               b.closed, b.won, b.conversion,
-               coalesce(b.ticket, (SELECT @extschema@.rollup(NULL::@extschema@.ticket_summary))), b.cycle,
-               coalesce(CASE $3 WHEN 'day' THEN b.retention_day WHEN 'week' THEN b.retention_week
-                                WHEN 'month' THEN b.retention_month WHEN 'quarter' THEN b.retention_quarter
-                                ELSE b.retention_year END,
-                        (SELECT @extschema@.rollup(NULL::@extschema@.retention_summary)))
-          FROM %s b
-         WHERE b.kind = %L AND b.id > (SELECT tr.id FROM tr) AND coalesce(b.latest <= $2, true)
-           AND NOT EXISTS (SELECT FROM touched t WHERE t.p = b.day AND t.sk = coalesce('v' || b.segment, 'n'))$q$,
-        pre, keys, q, tracked, CASE WHEN per_day THEN 'summary' ELSE g END);
+        SELECT %s
+          FROM %s s
+         WHERE s.kind = %L AND s.id > (SELECT tr.id FROM tr) AND coalesce(s.latest <= $2, true)
+           AND NOT EXISTS (SELECT FROM touched t WHERE t.p = s.day AND t.sk = coalesce('v' || s.segment, 'n'))$q$,
+        pre, keys, q, as_is, tracked, CASE WHEN per_day THEN 'summary' ELSE g END);
     -- A part without deals has no summaries, as in a fresh GROUP BY.
     RETURN QUERY EXECUTE format($q$SELECT y.day, y.segment, y.opened, CASE WHEN y.opened > 0 THEN y.oc END, y.closed, y.won,
                CASE WHEN y.closed > 0 THEN y.conversion END, CASE WHEN y.closed > 0 THEN y.ticket END,
